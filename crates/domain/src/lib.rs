@@ -1,0 +1,14 @@
+//! Pure types and rules shared by every groupbuy service: money, identifiers, the product kinds
+//! and the pricing rules. Nothing here performs I/O, so the rules can be tested exhaustively.
+
+pub mod ids;
+pub mod money;
+pub mod pricing;
+pub mod product;
+pub mod validation;
+
+pub use ids::{ProductId, SupplierId};
+pub use money::{Currency, Money, MoneyError};
+pub use pricing::{DiscountRate, DiscountTable, PriceTier, PriceTiers, TierBasis};
+pub use product::{AttributeConstraint, BundleComponent, ProductDetails, ProductKind};
+pub use validation::{FieldError, Violations};
