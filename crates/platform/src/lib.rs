@@ -1,1 +1,15 @@
-//! placeholder
+//! The platform every groupbuy service is built on: configuration, telemetry, problem+json
+//! errors, JWT auth, request context, idempotency, pagination, storage, health and the server.
+
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod idempotency;
+pub mod pagination;
+pub mod server;
+pub mod telemetry;
+
+pub use error::{ApiError, ErrorCode};

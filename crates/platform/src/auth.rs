@@ -1,0 +1,287 @@
+//! Bearer JWT authentication (PRODUCT.md X3). HS256 with a shared secret in the embedded default,
+//! RS256 or EdDSA public keys in production; `exp`, `iss` and `aud` are always checked.
+//!
+//! Handlers state who may call them in their signature: `who: Authenticated<OperatorOnly>` is a
+//! 401 without a valid token and a 403 for any other role.
+
+use std::{future::Future, marker::PhantomData, pin::Pin};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use domain::SupplierId;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    config::{AuthSettings, JwtAlgorithm},
+    error::{ApiError, ErrorCode},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Shopper,
+    Supplier,
+    Shipping,
+    Operator,
+    /// Another groupbuy service calling an internal endpoint.
+    Service,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Self::Shopper, Self::Supplier, Self::Shipping, Self::Operator, Self::Service];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Shopper => "shopper",
+            Self::Supplier => "supplier",
+            Self::Shipping => "shipping",
+            Self::Operator => "operator",
+            Self::Service => "service",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// The claims groupbuy reads from a token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: Role,
+    /// Present on supplier tokens: the supplier the caller acts for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier_id: Option<SupplierId>,
+    pub iss: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+}
+
+/// A caller whose token was verified.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub subject: String,
+    pub role: Role,
+    pub supplier_id: Option<SupplierId>,
+}
+
+impl Principal {
+    /// The supplier this caller acts for, if it is a supplier.
+    pub fn acting_supplier(&self) -> Option<SupplierId> {
+        (self.role == Role::Supplier).then_some(self.supplier_id).flatten()
+    }
+
+    pub fn is_operator(&self) -> bool {
+        self.role == Role::Operator
+    }
+}
+
+/// Checks tokens; shared by every request through app data.
+pub struct TokenVerifier {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+impl TokenVerifier {
+    pub fn from_settings(settings: &AuthSettings) -> anyhow::Result<Self> {
+        let (key, algorithm) = match settings.algorithm {
+            JwtAlgorithm::HS256 => {
+                let secret = settings
+                    .secret
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("auth.secret is required for HS256"))?;
+                anyhow::ensure!(secret.expose().len() >= 32, "auth.secret must be at least 32 bytes");
+                (DecodingKey::from_secret(secret.expose().as_bytes()), Algorithm::HS256)
+            }
+            JwtAlgorithm::RS256 => (DecodingKey::from_rsa_pem(public_key(settings)?.as_bytes())?, Algorithm::RS256),
+            JwtAlgorithm::EdDSA => (DecodingKey::from_ed_pem(public_key(settings)?.as_bytes())?, Algorithm::EdDSA),
+        };
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 30;
+        Ok(Self { key, validation })
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Principal, ApiError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
+            .map_err(|e| ApiError::new(ErrorCode::Unauthenticated, format!("invalid token: {e}")))?;
+        let claims = data.claims;
+        if claims.role == Role::Supplier && claims.supplier_id.is_none() {
+            return Err(ApiError::new(ErrorCode::Unauthenticated, "a supplier token must carry supplier_id"));
+        }
+        Ok(Principal { subject: claims.sub, role: claims.role, supplier_id: claims.supplier_id })
+    }
+
+    /// Verifies the request's bearer token.
+    pub fn authenticate(&self, req: &HttpRequest) -> Result<Principal, ApiError> {
+        let header = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "missing Authorization header"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "expected `Authorization: Bearer <token>`"))?;
+        self.verify(token.trim())
+    }
+}
+
+fn public_key(settings: &AuthSettings) -> anyhow::Result<&str> {
+    settings
+        .public_key_pem
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("auth.public_key_pem is required for {:?}", settings.algorithm))
+}
+
+/// Mints HS256 tokens: development tokens from `groupbuy token`, and tokens in tests.
+pub struct TokenIssuer {
+    key: EncodingKey,
+    issuer: String,
+    audience: String,
+}
+
+impl TokenIssuer {
+    pub fn hs256(secret: &str, issuer: &str, audience: &str) -> Self {
+        Self {
+            key: EncodingKey::from_secret(secret.as_bytes()),
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        }
+    }
+
+    pub fn issue(&self, role: Role, subject: &str, supplier_id: Option<SupplierId>, ttl: chrono::Duration) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: subject.to_owned(),
+            role,
+            supplier_id,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            exp: now + ttl.num_seconds(),
+            iat: now,
+        };
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)?)
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(match req.app_data::<web::Data<TokenVerifier>>() {
+            Some(verifier) => verifier.authenticate(req),
+            None => Err(ApiError::internal(anyhow::anyhow!("TokenVerifier missing from app data"))),
+        })
+    }
+}
+
+/// A set of roles allowed to call a handler.
+pub trait RoleSet {
+    const ROLES: &'static [Role];
+}
+
+macro_rules! role_sets {
+    ($($(#[$doc:meta])* $name:ident => [$($role:ident),+];)*) => {$(
+        $(#[$doc])*
+        pub struct $name;
+        impl RoleSet for $name {
+            const ROLES: &'static [Role] = &[$(Role::$role),+];
+        }
+    )*};
+}
+
+role_sets! {
+    /// The operator only.
+    OperatorOnly => [Operator];
+    /// A supplier (for itself) or the operator (for any supplier).
+    SupplierOrOperator => [Supplier, Operator];
+    /// Another groupbuy service.
+    ServiceOnly => [Service];
+}
+
+/// A verified caller whose role is in `R`.
+pub struct Authenticated<R: RoleSet> {
+    pub principal: Principal,
+    _roles: PhantomData<R>,
+}
+
+impl<R: RoleSet> std::ops::Deref for Authenticated<R> {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.principal
+    }
+}
+
+impl<R: RoleSet + 'static> FromRequest for Authenticated<R> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let principal = Principal::from_request(req, payload).into_inner();
+        Box::pin(async move {
+            let principal = principal?;
+            if !R::ROLES.contains(&principal.role) {
+                return Err(ApiError::forbidden(format!("role `{}` may not do this", principal.role.as_str())));
+            }
+            Ok(Self { principal, _roles: PhantomData })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    fn settings() -> AuthSettings {
+        AuthSettings {
+            algorithm: JwtAlgorithm::HS256,
+            secret: Some(Secret::new(SECRET)),
+            public_key_pem: None,
+            issuer: "groupbuy".into(),
+            audience: "groupbuy".into(),
+        }
+    }
+
+    #[test]
+    fn x3_a_token_round_trips() {
+        let supplier = SupplierId::generate();
+        let token = TokenIssuer::hs256(SECRET, "groupbuy", "groupbuy")
+            .issue(Role::Supplier, "acme", Some(supplier), chrono::Duration::minutes(5))
+            .unwrap();
+        let principal = TokenVerifier::from_settings(&settings()).unwrap().verify(&token).unwrap();
+        assert_eq!(principal.acting_supplier(), Some(supplier));
+    }
+
+    #[test]
+    fn x3_expired_foreign_or_misaddressed_tokens_are_refused() {
+        let verifier = TokenVerifier::from_settings(&settings()).unwrap();
+        let cases = [
+            TokenIssuer::hs256(SECRET, "groupbuy", "groupbuy").issue(Role::Operator, "op", None, chrono::Duration::minutes(-10)),
+            TokenIssuer::hs256(SECRET, "someone-else", "groupbuy").issue(Role::Operator, "op", None, chrono::Duration::minutes(5)),
+            TokenIssuer::hs256(SECRET, "groupbuy", "elsewhere").issue(Role::Operator, "op", None, chrono::Duration::minutes(5)),
+            TokenIssuer::hs256("another-secret-another-secret-00", "groupbuy", "groupbuy").issue(Role::Operator, "op", None, chrono::Duration::minutes(5)),
+            // A supplier token that does not say which supplier.
+            TokenIssuer::hs256(SECRET, "groupbuy", "groupbuy").issue(Role::Supplier, "s", None, chrono::Duration::minutes(5)),
+        ];
+        for token in cases {
+            let err = verifier.verify(&token.unwrap()).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::Unauthenticated);
+        }
+    }
+
+    #[test]
+    fn x3_short_secrets_are_refused_at_start() {
+        let mut s = settings();
+        s.secret = Some(Secret::new("short"));
+        assert!(TokenVerifier::from_settings(&s).is_err());
+    }
+}

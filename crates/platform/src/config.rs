@@ -1,0 +1,133 @@
+//! Settings every service shares, layered: built-in defaults, then an optional TOML file, then
+//! `GROUPBUY_…` environment variables (`GROUPBUY_DATABASE__URL`, `GROUPBUY_SERVER__PORT`, …).
+//! The result is passed into the service; nothing reads configuration globally.
+
+use std::{fmt, path::Path};
+
+use serde::Deserialize;
+
+/// Settings common to every service.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceSettings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub telemetry: TelemetrySettings,
+    pub limits: LimitSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    /// Actix worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `sqlite://path/to/file.db` or `postgres://user@host:port/db`.
+    pub url: Secret,
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum JwtAlgorithm {
+    HS256,
+    RS256,
+    EdDSA,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub algorithm: JwtAlgorithm,
+    /// The shared secret for HS256 (the embedded default).
+    pub secret: Option<Secret>,
+    /// A PEM public key for RS256 or EdDSA (production): the tokens' issuer keeps the private key.
+    pub public_key_pem: Option<String>,
+    pub issuer: String,
+    pub audience: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelemetrySettings {
+    pub format: LogFormat,
+    /// An `EnvFilter` directive such as `info,catalog=debug`.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LimitSettings {
+    /// The largest request body accepted, in bytes.
+    pub body_bytes: usize,
+}
+
+/// A configuration value that must never reach a log: `Debug` prints a placeholder.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// Loads a service's settings. `service` names the default SQLite file; `port` is its default port.
+pub fn load<T: serde::de::DeserializeOwned>(
+    service: &str,
+    port: u16,
+    file: Option<&Path>,
+) -> Result<T, config::ConfigError> {
+    let defaults = format!(
+        r#"
+        [server]
+        host = "127.0.0.1"
+        port = {port}
+        workers = 0
+        [database]
+        url = "sqlite://data/{service}.db"
+        pool_size = 8
+        [auth]
+        algorithm = "HS256"
+        issuer = "groupbuy"
+        audience = "groupbuy"
+        [telemetry]
+        format = "pretty"
+        filter = "info"
+        [limits]
+        body_bytes = 262144
+        "#
+    );
+    let mut builder = config::Config::builder()
+        .add_source(config::File::from_str(&defaults, config::FileFormat::Toml));
+    if let Some(path) = file {
+        builder = builder.add_source(config::File::from(path).required(true));
+    }
+    builder
+        .add_source(
+            config::Environment::with_prefix("GROUPBUY")
+                .prefix_separator("_")
+                .separator("__"),
+        )
+        .build()?
+        .try_deserialize()
+}

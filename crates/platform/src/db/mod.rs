@@ -1,0 +1,171 @@
+//! Storage: one diesel connection type over SQLite (the embedded default) and PostgreSQL (the
+//! production store), chosen by the URL's scheme; a pool; embedded migrations for both; and a way to
+//! run blocking diesel calls off the async workers.
+
+mod pool;
+pub(crate) mod schema;
+
+use diesel::{RunQueryDsl, connection::SimpleConnection};
+use diesel_migrations::MigrationHarness;
+
+pub use pool::{Backend, ConnectionManager};
+
+/// One connection to either backend; queries written once run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// A service's migrations, one set per backend, kept in step by hand. Built by [`migrations!`]
+/// from the calling crate's `migrations/sqlite` and `migrations/postgres`.
+#[derive(Clone, Copy)]
+pub struct Migrations {
+    pub sqlite: fn() -> EmbeddedMigrations,
+    pub postgres: fn() -> EmbeddedMigrations,
+}
+
+/// The calling crate's embedded migrations for both backends.
+#[macro_export]
+macro_rules! migrations {
+    () => {
+        $crate::db::Migrations {
+            sqlite: || {
+                const SET: $crate::db::EmbeddedMigrations = $crate::db::embed_migrations!("migrations/sqlite");
+                SET
+            },
+            postgres: || {
+                const SET: $crate::db::EmbeddedMigrations = $crate::db::embed_migrations!("migrations/postgres");
+                SET
+            },
+        }
+    };
+}
+
+#[doc(hidden)]
+pub use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+
+/// The platform's own tables (idempotency keys), applied before each service's.
+pub const PLATFORM_MIGRATIONS: Migrations = migrations!();
+
+/// Errors of the storage layer itself, as opposed to a query's.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database url scheme (use sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error("could not connect: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("no pooled connection: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("blocking task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+type Pool = diesel::r2d2::Pool<ConnectionManager>;
+
+/// A cloneable handle to the pool.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+    migrations: Migrations,
+}
+
+impl Db {
+    /// Opens the pool and applies pending migrations (the platform's, then the service's).
+    pub async fn connect(url: &str, pool_size: u32, migrations: Migrations) -> Result<Self, DbError> {
+        let manager = ConnectionManager::new(url)?;
+        let backend = manager.backend();
+        let pool = tokio::task::spawn_blocking(move || {
+            diesel::r2d2::Pool::builder()
+                .max_size(pool_size)
+                .connection_timeout(std::time::Duration::from_secs(10))
+                .build(manager)
+        })
+        .await?
+        .map_err(|e| DbError::Migration(format!("pool: {e}")))?;
+        let db = Self { pool, backend, migrations };
+        db.run(move |conn| {
+            for set in [PLATFORM_MIGRATIONS, migrations] {
+                apply(conn, set)?;
+            }
+            Ok::<_, DbError>(())
+        })
+        .await?;
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs blocking diesel work on tokio's blocking pool, inside the caller's tracing span.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get().map_err(DbError::from)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(DbError::from)?
+    }
+
+    /// Ready means: a connection answers and no migration is pending.
+    pub async fn check_ready(&self) -> Result<(), DbError> {
+        let migrations = self.migrations;
+        self.run(move |conn| {
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            for set in [PLATFORM_MIGRATIONS, migrations] {
+                if pending(conn, set)? {
+                    return Err(DbError::Migration("pending migrations".into()));
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+
+fn apply(conn: &mut DbConnection, set: Migrations) -> Result<(), DbError> {
+    let result = match conn {
+        DbConnection::Postgresql(c) => c.run_pending_migrations((set.postgres)()).map(drop),
+        DbConnection::Sqlite(c) => c.run_pending_migrations((set.sqlite)()).map(drop),
+    };
+    result.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+fn pending(conn: &mut DbConnection, set: Migrations) -> Result<bool, DbError> {
+    let result = match conn {
+        DbConnection::Postgresql(c) => c.has_pending_migration((set.postgres)()),
+        DbConnection::Sqlite(c) => c.has_pending_migration((set.sqlite)()),
+    };
+    result.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// Server-grade SQLite: concurrent readers with one writer (WAL), waiting rather than failing on a
+/// lock, durable enough at each commit for WAL, and enforced foreign keys.
+pub(crate) fn configure_sqlite(conn: &mut diesel::SqliteConnection) -> Result<(), diesel::result::Error> {
+    conn.batch_execute(
+        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+         PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+    )
+}
+
+/// Timestamps are kept to the microsecond: PostgreSQL stores no finer, so a value read back equals
+/// the value written on both backends.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

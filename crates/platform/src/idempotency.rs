@@ -1,0 +1,189 @@
+//! `Idempotency-Key` for POSTs (PRODUCT.md X4). The first request with a key runs and its response
+//! is kept for 24 hours; the same key with the same body replays that response; with another body
+//! it is a 422; while the first is still running it is a 409. Keys are scoped to the caller, so
+//! two callers cannot see each other's responses. A 5xx is not kept, so the client may retry.
+
+use actix_web::{
+    Error, HttpResponse, ResponseError,
+    body::{BoxBody, MessageBody},
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::{Method, StatusCode},
+    middleware::Next,
+    web,
+};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    auth::TokenVerifier,
+    db::{Db, DbConnection, DbError, schema::idempotency_keys as ik},
+    error::{ApiError, ErrorCode},
+};
+
+pub const HEADER: &str = "idempotency-key";
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+const MAX_KEY_LEN: usize = 255;
+const RETENTION_HOURS: i64 = 24;
+
+/// What the store says about a key when a request arrives.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// First use: run the request.
+    New,
+    /// Already answered: replay this.
+    Replay { status: u16, body: Vec<u8> },
+    /// Used before with a different request.
+    Mismatch,
+    /// The first request is still running.
+    InFlight,
+}
+
+/// Claims `key` for `scope` and a request fingerprint.
+pub fn claim(conn: &mut DbConnection, scope: &str, key: &str, request_hash: &str) -> Result<Claim, DbError> {
+    let expired_before = crate::db::now() - chrono::Duration::hours(RETENTION_HOURS);
+    diesel::delete(ik::table.find((scope, key)).filter(ik::created_at.lt(expired_before))).execute(conn)?;
+    let inserted = diesel::insert_into(ik::table)
+        .values((
+            ik::scope.eq(scope),
+            ik::key.eq(key),
+            ik::request_hash.eq(request_hash),
+            ik::created_at.eq(crate::db::now()),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => return Ok(Claim::New),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let (stored_hash, status, body) = ik::table
+        .find((scope, key))
+        .select((ik::request_hash, ik::response_status, ik::response_body))
+        .first::<(String, Option<i32>, Option<Vec<u8>>)>(conn)?;
+    Ok(match (stored_hash == request_hash, status) {
+        (false, _) => Claim::Mismatch,
+        (true, None) => Claim::InFlight,
+        (true, Some(status)) => Claim::Replay {
+            status: u16::try_from(status).unwrap_or(500),
+            body: body.unwrap_or_default(),
+        },
+    })
+}
+
+/// Keeps the response for replays.
+pub fn complete(conn: &mut DbConnection, scope: &str, key: &str, status: u16, body: &[u8]) -> Result<(), DbError> {
+    diesel::update(ik::table.find((scope, key)))
+        .set((ik::response_status.eq(i32::from(status)), ik::response_body.eq(body)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets a key whose request failed on our side, so that a retry runs again.
+pub fn release(conn: &mut DbConnection, scope: &str, key: &str) -> Result<(), DbError> {
+    diesel::delete(ik::table.find((scope, key))).execute(conn)?;
+    Ok(())
+}
+
+/// Deletes keys past their retention; run periodically.
+pub fn purge_expired(conn: &mut DbConnection) -> Result<usize, DbError> {
+    let expired_before = crate::db::now() - chrono::Duration::hours(RETENTION_HOURS);
+    Ok(diesel::delete(ik::table.filter(ik::created_at.lt(expired_before))).execute(conn)?)
+}
+
+/// The request's fingerprint: method, path with query, and body.
+fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str());
+    hasher.update([0]);
+    hasher.update(req.uri().path_and_query().map_or("", |p| p.as_str()));
+    hasher.update([0]);
+    hasher.update(body);
+    hex::encode(hasher.finalize())
+}
+
+fn problem(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
+    req.into_response(error.error_response())
+}
+
+/// Middleware applying the rules above to every POST that carries the header.
+pub async fn idempotent_posts(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let key = match req.headers().get(HEADER) {
+        Some(value) if req.method() == Method::POST => value.to_str().unwrap_or_default().to_owned(),
+        _ => return Ok(next.call(req).await?.map_into_boxed_body()),
+    };
+    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        let error = ApiError::malformed(format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"));
+        return Ok(problem(req, error));
+    }
+    let (Some(db), Some(verifier)) = (req.app_data::<web::Data<Db>>().cloned(), req.app_data::<web::Data<TokenVerifier>>().cloned())
+    else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    // Unauthenticated requests go on to be refused by the handler; nothing is kept for them.
+    let Ok(principal) = verifier.authenticate(req.request()) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let scope = format!("{}:{}", principal.role.as_str(), principal.subject);
+    let body = match req.extract::<web::Bytes>().await {
+        Ok(body) => body,
+        Err(e) if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Ok(problem(req, ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large")));
+        }
+        Err(e) => return Ok(problem(req, ApiError::malformed(e.to_string()))),
+    };
+    let hash = fingerprint(&req, &body);
+
+    let claimed = {
+        let (scope, key) = (scope.clone(), key.clone());
+        db.run(move |conn| claim(conn, &scope, &key, &hash)).await
+    };
+    match claimed.map_err(ApiError::from) {
+        Err(e) => return Ok(problem(req, e)),
+        Ok(Claim::Mismatch) => {
+            return Ok(problem(req, ApiError::bare(ErrorCode::IdempotencyKeyReused)));
+        }
+        Ok(Claim::InFlight) => return Ok(problem(req, ApiError::bare(ErrorCode::IdempotencyInFlight))),
+        Ok(Claim::Replay { status, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+            let response = HttpResponse::build(status)
+                .content_type(content_type)
+                .insert_header((REPLAYED_HEADER, "true"))
+                .body(body);
+            return Ok(req.into_response(response));
+        }
+        Ok(Claim::New) => {}
+    }
+
+    req.set_payload(Payload::from(body));
+    let outcome = next.call(req).await;
+    let response = match outcome {
+        Ok(response) => response,
+        Err(e) => {
+            let (scope, key) = (scope.clone(), key.clone());
+            let _ = db.run(move |conn| release(conn, &scope, &key)).await;
+            return Err(e);
+        }
+    };
+    let status = response.status();
+    let (http_req, http_res) = response.into_parts();
+    let (http_res, body) = http_res.into_parts();
+    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+    let stored = {
+        let bytes = bytes.clone();
+        db.run(move |conn| {
+            if status.is_server_error() {
+                release(conn, &scope, &key)
+            } else {
+                complete(conn, &scope, &key, status.as_u16(), &bytes)
+            }
+        })
+        .await
+    };
+    if let Err(e) = stored {
+        tracing::error!(error.cause = %e, "could not record an idempotent response");
+    }
+    Ok(ServiceResponse::new(http_req, http_res.set_body(BoxBody::new(bytes))))
+}

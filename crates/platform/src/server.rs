@@ -1,0 +1,195 @@
+//! Builds and runs a service's HTTP server with everything every service shares: auth, problem+json
+//! for framework errors, body limits, request tracing, idempotency, health, metrics, the OpenAPI
+//! document and its offline docs page.
+
+use std::net::TcpListener;
+
+use actix_web::{
+    App, HttpRequest, HttpResponse, HttpServer, ResponseError,
+    dev::Server,
+    error::{JsonPayloadError, PathError, QueryPayloadError},
+    middleware::from_fn,
+    web,
+};
+use utoipa::openapi::{
+    OpenApi,
+    security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_actix_web::{AppExt, service_config::ServiceConfig};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    auth::TokenVerifier,
+    config::ServiceSettings,
+    context,
+    db::{Db, Migrations},
+    error::{ApiError, ErrorCode},
+    health, idempotency,
+};
+
+/// What a service contributes: its name, its migrations and its routes.
+#[derive(Clone, Copy)]
+pub struct ServiceDef {
+    pub name: &'static str,
+    pub version: &'static str,
+    pub description: &'static str,
+    pub migrations: Migrations,
+    pub routes: fn(&mut ServiceConfig),
+}
+
+/// The service's OpenAPI 3.1 document, generated from its real handlers.
+pub fn openapi(def: &ServiceDef) -> OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .configure(def.routes)
+        .service(health::live)
+        .service(health::ready)
+        .split_for_parts();
+    api.info.title = format!("groupbuy {}", def.name);
+    api.info.version = def.version.to_owned();
+    api.info.description = Some(def.description.to_owned());
+    api.info.license = None;
+    api.info.contact = None;
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+    );
+    api
+}
+
+/// A bound, not yet running, service.
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    /// Connects the database (migrating it), binds the listener (port 0 picks a free one) and
+    /// builds the server.
+    pub async fn build(def: ServiceDef, settings: ServiceSettings) -> anyhow::Result<Self> {
+        let verifier = web::Data::new(TokenVerifier::from_settings(&settings.auth)?);
+        let db = Db::connect(settings.database.url.expose(), settings.database.pool_size, def.migrations).await?;
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        let metrics = actix_web_prom::PrometheusMetricsBuilder::new(&def.name.replace('-', "_"))
+            .endpoint("/metrics")
+            .build()
+            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let api = openapi(&def);
+        let body_limit = settings.limits.body_bytes;
+        let db_data = web::Data::new(db.clone());
+
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .app_data(db_data.clone())
+                .app_data(verifier.clone())
+                .app_data(json_config(body_limit))
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .app_data(web::QueryConfig::default().error_handler(query_error))
+                .into_utoipa_app()
+                .configure(def.routes)
+                .service(health::live)
+                .service(health::ready)
+                .split_for_parts();
+            app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
+                .route("/docs", web::get().to(redirect_to_docs))
+                .default_service(web::to(unknown_route))
+                .wrap(from_fn(idempotency::idempotent_posts))
+                .wrap(metrics.clone())
+                .wrap(from_fn(context::trace_requests))
+        })
+        .listen(listener)?;
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        let server = server.disable_signals().shutdown_timeout(5).run();
+        tracing::info!(service = def.name, port, "listening");
+        Ok(Self { port, server, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until the server stops or Ctrl-C / SIGTERM arrives, purging expired idempotency
+    /// keys hourly meanwhile.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let purge = tokio::spawn(purge_idempotency_keys(self.db.clone()));
+        let stop = tokio::spawn(async move {
+            shutdown_signal().await;
+            handle.stop(true).await;
+        });
+        let result = self.server.await;
+        purge.abort();
+        stop.abort();
+        result
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn purge_idempotency_keys(db: Db) {
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        match db.run(|conn| idempotency::purge_expired(conn)).await {
+            Ok(n) => tracing::debug!(purged = n, "expired idempotency keys purged"),
+            Err(e) => tracing::warn!(error.cause = %e, "could not purge idempotency keys"),
+        }
+    }
+}
+
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(move |err, _req| {
+        let api_error = match &err {
+            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+                ApiError::new(ErrorCode::PayloadTooLarge, format!("the body exceeds {limit} bytes"))
+            }
+            JsonPayloadError::ContentType => ApiError::bare(ErrorCode::UnsupportedMediaType),
+            JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(ErrorCode::ValidationFailed, e.to_string()),
+            other => ApiError::malformed(other.to_string()),
+        };
+        actix_web::error::InternalError::from_response(err, api_error.error_response()).into()
+    })
+}
+
+fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    let api_error = ApiError::new(ErrorCode::NotFound, format!("no such resource ({err})"));
+    actix_web::error::InternalError::from_response(err, api_error.error_response()).into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api_error = ApiError::malformed(format!("invalid query: {err}"));
+    actix_web::error::InternalError::from_response(err, api_error.error_response()).into()
+}
+
+async fn unknown_route(req: HttpRequest) -> HttpResponse {
+    ApiError::new(ErrorCode::NotFound, format!("no route for {} {}", req.method(), req.path())).error_response()
+}
+
+async fn redirect_to_docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header(("location", "/docs/")).finish()
+}
+
