@@ -8,6 +8,7 @@ use crate::{Money, Violations};
 /// What a tier threshold counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TierBasis {
     MemberCount,
     Quantity,
@@ -66,6 +67,7 @@ impl PriceTiers {
 /// One cell of a discount-rate table (003 Fig. 8): buying at least `min_quantity` units within
 /// `within_days` days earns `rate` of the price paid back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiscountRate {
     pub min_quantity: u32,
     pub within_days: u32,

@@ -10,6 +10,7 @@ use crate::{ProductId, Violations};
 /// The kind of a product, without its details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ProductKind {
     Specific,
     Service,
@@ -48,6 +49,7 @@ impl ProductKind {
 /// One attribute a product must meet to satisfy a specification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "operator", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AttributeConstraint {
     Equals { attribute: String, value: String },
     AtLeast { attribute: String, #[serde(with = "rust_decimal::serde::str")] value: Decimal },
@@ -68,6 +70,7 @@ impl AttributeConstraint {
 
 /// A product of a bundle with how many of it the package holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleComponent {
     pub product_id: ProductId,
     pub quantity: u32,
@@ -76,6 +79,7 @@ pub struct BundleComponent {
 /// What a product is, by kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ProductDetails {
     /// One manufacturer's model, identified by model name or SKU.
     Specific {

@@ -4,6 +4,7 @@
 
 use std::{fmt, path::Path};
 
+pub use config::ConfigError;
 use serde::Deserialize;
 
 /// Settings common to every service.
@@ -96,7 +97,7 @@ pub fn load<T: serde::de::DeserializeOwned>(
     service: &str,
     port: u16,
     file: Option<&Path>,
-) -> Result<T, config::ConfigError> {
+) -> Result<T, ConfigError> {
     let defaults = format!(
         r#"
         [server]

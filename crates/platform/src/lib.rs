@@ -11,5 +11,7 @@ pub mod idempotency;
 pub mod pagination;
 pub mod server;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{ApiError, ErrorCode};

@@ -1,1 +1,37 @@
-//! placeholder
+//! The catalog service: suppliers, products of six kinds, price tiers and discount-rate tables
+//! (PRODUCT.md C1-C5). Reads are public; suppliers write their own products, the operator any.
+
+pub mod db;
+pub mod model;
+pub mod routes;
+
+use std::path::Path;
+
+use platform::{
+    config::ServiceSettings,
+    server::{Application, ServiceDef},
+};
+
+pub const NAME: &str = "catalog";
+pub const DEFAULT_PORT: u16 = 8081;
+
+/// The catalog as the platform runs it.
+pub fn service() -> ServiceDef {
+    ServiceDef {
+        name: NAME,
+        version: env!("CARGO_PKG_VERSION"),
+        description: "Suppliers, products of six kinds, price tiers and discount-rate tables. Reads are public.",
+        migrations: platform::migrations!(),
+        routes: routes::configure,
+    }
+}
+
+/// Settings from defaults, an optional file and `GROUPBUY_…` variables.
+pub fn settings(file: Option<&Path>) -> Result<ServiceSettings, platform::config::ConfigError> {
+    platform::config::load(NAME, DEFAULT_PORT, file)
+}
+
+/// Builds the catalog on `settings` (port 0 in tests).
+pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
+    Application::build(service(), settings).await
+}

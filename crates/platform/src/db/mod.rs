@@ -121,6 +121,16 @@ impl Db {
         .map_err(DbError::from)?
     }
 
+    /// Like [`run`](Self::run), inside one transaction: committed if `work` succeeds.
+    pub async fn transaction<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        self.run(move |conn| diesel::Connection::transaction(conn, work)).await
+    }
+
     /// Ready means: a connection answers and no migration is pending.
     pub async fn check_ready(&self) -> Result<(), DbError> {
         let migrations = self.migrations;

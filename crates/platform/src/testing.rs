@@ -1,0 +1,109 @@
+//! Test support shared by every service's test binary: a fresh database per test on either
+//! backend, settings for a server on a free port, and tokens.
+//!
+//! PostgreSQL tests read `GROUPBUY_TEST_POSTGRES_URL` (an admin URL; each test creates its own
+//! database there). Without it they fail, unless `GROUPBUY_TEST_SKIP_POSTGRES=1` says to skip them
+//! on purpose, which is printed. The README's test command always provides one.
+
+#![expect(clippy::expect_used, reason = "test support fails the test loudly")]
+
+use diesel::{Connection, RunQueryDsl};
+
+use crate::{
+    auth::{Role, TokenIssuer},
+    config::{
+        AuthSettings, DatabaseSettings, JwtAlgorithm, LimitSettings, LogFormat, Secret, ServerSettings,
+        ServiceSettings, TelemetrySettings,
+    },
+};
+
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret";
+pub const POSTGRES_URL_VAR: &str = "GROUPBUY_TEST_POSTGRES_URL";
+pub const SKIP_POSTGRES_VAR: &str = "GROUPBUY_TEST_SKIP_POSTGRES";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that lives as long as the test.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    /// A new, empty database, or `None` when PostgreSQL tests are skipped on purpose.
+    pub fn create(backend: TestBackend, service: &str) -> Option<Self> {
+        match backend {
+            TestBackend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/{service}.db", dir.path().display());
+                Some(Self { url, _dir: Some(dir) })
+            }
+            TestBackend::Postgres => {
+                let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+                    if std::env::var(SKIP_POSTGRES_VAR).as_deref() == Ok("1") {
+                        eprintln!("SKIPPED: PostgreSQL test ({SKIP_POSTGRES_VAR}=1)");
+                        return None;
+                    }
+                    panic!("{POSTGRES_URL_VAR} is not set: run the README's test command, or set {SKIP_POSTGRES_VAR}=1 to skip PostgreSQL tests");
+                };
+                let name = format!("{service}_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = diesel::PgConnection::establish(&admin_url).expect("connect to the test PostgreSQL");
+                diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                let (base, _) = admin_url.rsplit_once('/').expect("admin url has a database");
+                Some(Self { url: format!("{base}/{name}"), _dir: None })
+            }
+        }
+    }
+}
+
+/// Settings for a test server: a free port, this database, the test secret.
+pub fn settings(database_url: &str) -> ServiceSettings {
+    ServiceSettings {
+        server: ServerSettings { host: "127.0.0.1".into(), port: 0, workers: 2 },
+        database: DatabaseSettings { url: Secret::new(database_url), pool_size: 8 },
+        auth: AuthSettings {
+            algorithm: JwtAlgorithm::HS256,
+            secret: Some(Secret::new(TEST_SECRET)),
+            public_key_pem: None,
+            issuer: "groupbuy".into(),
+            audience: "groupbuy".into(),
+        },
+        telemetry: TelemetrySettings { format: LogFormat::Pretty, filter: "warn".into() },
+        limits: LimitSettings { body_bytes: 256 * 1024 },
+    }
+}
+
+/// A token signed with the test secret.
+pub fn token(role: Role, subject: &str, supplier_id: Option<domain::SupplierId>) -> String {
+    TokenIssuer::hs256(TEST_SECRET, "groupbuy", "groupbuy")
+        .issue(role, subject, supplier_id, chrono::Duration::minutes(30))
+        .expect("sign test token")
+}
+
+/// Declares a test that runs once on SQLite and once on PostgreSQL, as `name::sqlite` and
+/// `name::postgres`. The body receives the backend.
+#[macro_export]
+macro_rules! store_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::testing::TestBackend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)($crate::testing::TestBackend::Postgres).await
+            }
+        }
+    };
+}

@@ -1,0 +1,76 @@
+//! `POST /v1/suppliers` (operator) and `GET /v1/suppliers/{id}` (public) (PRODUCT.md C2).
+
+use actix_web::{HttpResponse, get, post, web};
+use contracts::catalog::{NewSupplier, Supplier};
+use domain::SupplierId;
+use platform::{
+    ApiError,
+    auth::{Authenticated, OperatorOnly},
+    db::Db,
+    error::Problem,
+};
+
+use crate::db::{rows::SupplierRow, suppliers};
+
+const MAX_NAME: usize = 200;
+
+fn to_dto(row: SupplierRow) -> Result<Supplier, ApiError> {
+    Ok(Supplier {
+        id: row.id.parse().map_err(ApiError::internal)?,
+        name: row.name,
+        created_at: row.created_at.and_utc(),
+    })
+}
+
+/// Registers a supplier.
+#[utoipa::path(
+    tag = "suppliers",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+    responses(
+        (status = 201, body = Supplier),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/suppliers")]
+#[tracing::instrument(skip_all)]
+pub async fn create_supplier(
+    _who: Authenticated<OperatorOnly>,
+    db: web::Data<Db>,
+    body: web::Json<NewSupplier>,
+) -> Result<HttpResponse, ApiError> {
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return Err(ApiError::invalid_field("name", format!("1 to {MAX_NAME} characters")));
+    }
+    let row = SupplierRow { id: SupplierId::generate().to_string(), name, created_at: platform::db::now() };
+    let row = db
+        .run(move |conn| suppliers::insert(conn, &row).map(|()| row))
+        .await?;
+    let supplier = to_dto(row)?;
+    tracing::info!(supplier.id = %supplier.id, "supplier registered");
+    Ok(HttpResponse::Created()
+        .insert_header(("location", format!("/v1/suppliers/{}", supplier.id)))
+        .json(supplier))
+}
+
+/// Reads a supplier.
+#[utoipa::path(
+    tag = "suppliers",
+    params(("id" = SupplierId, Path)),
+    responses(
+        (status = 200, body = Supplier),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/suppliers/{id}")]
+pub async fn get_supplier(db: web::Data<Db>, id: web::Path<SupplierId>) -> Result<web::Json<Supplier>, ApiError> {
+    let id = id.into_inner();
+    let row = db.run(move |conn| suppliers::find(conn, id)).await?;
+    row.map(to_dto)
+        .transpose()?
+        .map(web::Json)
+        .ok_or_else(|| ApiError::not_found(format!("supplier {id}")))
+}

@@ -1,0 +1,66 @@
+//! `Idempotency-Key` on POSTs (PRODUCT.md X4).
+
+use platform::store_test;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+async fn post_with_key(app: &TestApp, token: &str, key: &str, body: &Value) -> reqwest::Response {
+    app.request(Method::POST, "/v1/products", Some(token)).header("idempotency-key", key).json(body).send().await.unwrap()
+}
+
+store_test!(x4_the_same_post_twice_creates_one_product, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let owner = app.create_supplier("Acme").await;
+    let token = supplier(owner);
+    let body = product("Widget", json!({ "kind": "service" }));
+
+    let first = post_with_key(&app, &token, "key-1", &body).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let second = post_with_key(&app, &token, "key-1", &body).await;
+    assert_eq!(second.status(), 201);
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    assert_eq!(second.json::<Value>().await.unwrap(), first);
+    assert_eq!(app.products("").await["items"].as_array().unwrap().len(), 1);
+
+    // The same key with another body is refused; another caller's key space is its own.
+    let other_body = product("Gadget", json!({ "kind": "service" }));
+    assert_problem(post_with_key(&app, &token, "key-1", &other_body).await, 422).await;
+    let res = post_with_key(&app, &operator(), "key-1", &json!({ "supplier_id": owner.to_string(), "name": "Op", "list_price": { "amount": "1", "currency": "EUR" }, "details": { "kind": "service" } })).await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(app.products("").await["items"].as_array().unwrap().len(), 2);
+
+    // A refused request is replayed as refused, not retried into a different outcome.
+    let bad = product("", json!({ "kind": "service" }));
+    assert_problem(post_with_key(&app, &token, "key-bad", &bad).await, 422).await;
+    let replay = post_with_key(&app, &token, "key-bad", &bad).await;
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    assert_problem(replay, 422).await;
+    assert_problem(post_with_key(&app, &token, "", &body).await, 400).await;
+});
+
+store_test!(x4_concurrent_posts_with_one_key_create_one_product, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let owner = app.create_supplier("Acme").await;
+    let token = supplier(owner);
+    let body = product("Widget", json!({ "kind": "service" }));
+
+    let attempts = (0..8).map(|_| post_with_key(&app, &token, "race-1", &body));
+    let responses = futures::future::join_all(attempts).await;
+    let mut created_ids = std::collections::HashSet::new();
+    for res in responses {
+        match res.status().as_u16() {
+            201 => {
+                created_ids.insert(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+            }
+            409 => {
+                assert_problem(res, 409).await;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(created_ids.len(), 1, "every success names the same product");
+    assert_eq!(app.products("").await["items"].as_array().unwrap().len(), 1);
+});

@@ -1,0 +1,59 @@
+//! What the platform gives every service, seen on the catalog: probes, metrics, the offline docs
+//! page, the OpenAPI document, request ids and trace context (PRODUCT.md X5, X6).
+
+use platform::store_test;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+store_test!(x6_probes_and_metrics_answer, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    for path in ["/health/live", "/health/ready"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.json::<Value>().await.unwrap()["status"], "ok");
+    }
+    app.get("/v1/products").await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("catalog_http_requests_total"), "{metrics}");
+});
+
+store_test!(x6_request_id_and_trace_context_are_carried, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let res = app
+        .request(reqwest::Method::GET, "/v1/products", None)
+        .header("x-request-id", "req-42")
+        .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "req-42");
+    let traceparent = res.headers()["traceparent"].to_str().unwrap();
+    assert!(traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{traceparent}");
+    assert!(!traceparent.contains("00f067aa0ba902b7"), "the catalog's own span is the new parent");
+
+    let fresh = app.get("/v1/products").await;
+    assert_eq!(fresh.headers()["x-request-id"].len(), 36, "a request id is made when none is sent");
+});
+
+store_test!(x5_docs_page_works_offline_and_serves_the_document, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = redirect.get(format!("{}/docs", app.address)).send().await.unwrap();
+    assert_eq!(res.status(), 308);
+
+    let page = app.get("/docs/").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    let external = html.match_indices("http").filter(|(i, _)| html[*i..].starts_with("http://") || html[*i..].starts_with("https://")).count();
+    assert_eq!(external, 0, "the docs page loads nothing from the internet");
+    for asset in ["/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/swagger-initializer.js"] {
+        assert_eq!(app.get(asset).await.status(), 200, "{asset} is served locally");
+    }
+
+    let document: Value = app.get("/openapi.json").await.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(document["paths"]["/v1/products/{id}/discount-rate"]["get"].is_object());
+    assert_eq!(document, serde_json::to_value(platform::server::openapi(&catalog::service())).unwrap());
+});
