@@ -48,10 +48,7 @@ impl FromStr for Currency {
         let unknown = || MoneyError::UnknownCurrency(code.to_owned());
         let iso = iso_currency::Currency::from_code(code).ok_or_else(unknown)?;
         let exponent = iso.exponent().ok_or_else(unknown)?;
-        Ok(Self {
-            iso,
-            exponent: u32::from(exponent),
-        })
+        Ok(Self { iso, exponent: u32::from(exponent) })
     }
 }
 
@@ -87,18 +84,14 @@ impl Money {
     pub fn new(amount: Decimal, currency: Currency) -> Result<Self, MoneyError> {
         let normalized = amount.normalize();
         if normalized.scale() > currency.exponent {
-            return Err(MoneyError::TooPrecise {
-                currency,
-                exponent: currency.exponent,
-            });
+            return Err(MoneyError::TooPrecise { currency, exponent: currency.exponent });
         }
         Ok(Self::rescaled(normalized, currency))
     }
 
     /// An amount computed by the platform, rounded half to even to the currency's exponent.
     pub fn rounded(amount: Decimal, currency: Currency) -> Self {
-        let rounded =
-            amount.round_dp_with_strategy(currency.exponent, RoundingStrategy::MidpointNearestEven);
+        let rounded = amount.round_dp_with_strategy(currency.exponent, RoundingStrategy::MidpointNearestEven);
         Self::rescaled(rounded, currency)
     }
 
@@ -114,9 +107,7 @@ impl Money {
     /// To integer minor units for storage.
     pub fn to_minor(&self) -> Result<i64, MoneyError> {
         let scaled = self.amount.checked_mul(Decimal::from(10_i64.pow(self.currency.exponent)));
-        scaled
-            .and_then(|d| i64::try_from(d).ok())
-            .ok_or(MoneyError::Overflow)
+        scaled.and_then(|d| i64::try_from(d).ok()).ok_or(MoneyError::Overflow)
     }
 
     pub fn amount(&self) -> Decimal {
@@ -145,10 +136,7 @@ impl Money {
 
     /// This amount times a quantity, exact.
     pub fn times(self, quantity: u32) -> Result<Money, MoneyError> {
-        let product = self
-            .amount
-            .checked_mul(Decimal::from(quantity))
-            .ok_or(MoneyError::Overflow)?;
+        let product = self.amount.checked_mul(Decimal::from(quantity)).ok_or(MoneyError::Overflow)?;
         Ok(Self::rescaled(product, self.currency))
     }
 

@@ -56,11 +56,7 @@ impl PriceTiers {
     /// The unit price at `count` members or units: the highest tier reached, else `None`
     /// (the list price applies).
     pub fn price_at(&self, count: u32) -> Option<&Money> {
-        self.tiers
-            .iter()
-            .filter(|t| t.min <= count)
-            .max_by_key(|t| t.min)
-            .map(|t| &t.unit_price)
+        self.tiers.iter().filter(|t| t.min <= count).max_by_key(|t| t.min).map(|t| &t.unit_price)
     }
 }
 
@@ -102,9 +98,8 @@ impl DiscountTable {
                 at("rate"),
                 format!("at most {RATE_MAX_SCALE} decimal places"),
             );
-            let duplicate = self.0[..i]
-                .iter()
-                .any(|c| c.min_quantity == cell.min_quantity && c.within_days == cell.within_days);
+            let duplicate =
+                self.0[..i].iter().any(|c| c.min_quantity == cell.min_quantity && c.within_days == cell.within_days);
             v.check(!duplicate, at("min_quantity"), "another cell has this quantity and period");
         }
         v
@@ -120,11 +115,7 @@ impl DiscountTable {
         self.0
             .iter()
             .filter(|c| c.min_quantity <= quantity && period_days <= c.within_days)
-            .max_by(|a, b| {
-                a.min_quantity
-                    .cmp(&b.min_quantity)
-                    .then(b.within_days.cmp(&a.within_days))
-            })
+            .max_by(|a, b| a.min_quantity.cmp(&b.min_quantity).then(b.within_days.cmp(&a.within_days)))
             .map_or(Decimal::ZERO, |c| c.rate)
     }
 }

@@ -21,14 +21,8 @@ pub enum ProductKind {
 }
 
 impl ProductKind {
-    pub const ALL: [ProductKind; 6] = [
-        Self::Specific,
-        Self::Service,
-        Self::Specification,
-        Self::AnyOf,
-        Self::Option,
-        Self::Bundle,
-    ];
+    pub const ALL: [ProductKind; 6] =
+        [Self::Specific, Self::Service, Self::Specification, Self::AnyOf, Self::Option, Self::Bundle];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -51,10 +45,24 @@ impl ProductKind {
 #[serde(tag = "operator", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AttributeConstraint {
-    Equals { attribute: String, value: String },
-    AtLeast { attribute: String, #[serde(with = "rust_decimal::serde::str")] value: Decimal },
-    AtMost { attribute: String, #[serde(with = "rust_decimal::serde::str")] value: Decimal },
-    OneOf { attribute: String, values: Vec<String> },
+    Equals {
+        attribute: String,
+        value: String,
+    },
+    AtLeast {
+        attribute: String,
+        #[serde(with = "rust_decimal::serde::str")]
+        value: Decimal,
+    },
+    AtMost {
+        attribute: String,
+        #[serde(with = "rust_decimal::serde::str")]
+        value: Decimal,
+    },
+    OneOf {
+        attribute: String,
+        values: Vec<String>,
+    },
 }
 
 impl AttributeConstraint {
@@ -136,9 +144,17 @@ impl ProductDetails {
             Self::Specification { attributes } => {
                 v.check(!attributes.is_empty(), "attributes", "at least one attribute constraint is required");
                 for (i, c) in attributes.iter().enumerate() {
-                    v.check(!c.attribute().trim().is_empty(), format!("attributes[{i}].attribute"), "must not be empty");
+                    v.check(
+                        !c.attribute().trim().is_empty(),
+                        format!("attributes[{i}].attribute"),
+                        "must not be empty",
+                    );
                     if let AttributeConstraint::OneOf { values, .. } = c {
-                        v.check(!values.is_empty(), format!("attributes[{i}].values"), "at least one value is required");
+                        v.check(
+                            !values.is_empty(),
+                            format!("attributes[{i}].values"),
+                            "at least one value is required",
+                        );
                     }
                 }
             }
@@ -210,7 +226,10 @@ mod tests {
     fn c1_references_are_listed_for_existence_checks() {
         let (a, b) = (ProductId::generate(), ProductId::generate());
         let bundle = ProductDetails::Bundle {
-            components: vec![BundleComponent { product_id: a, quantity: 1 }, BundleComponent { product_id: b, quantity: 3 }],
+            components: vec![
+                BundleComponent { product_id: a, quantity: 1 },
+                BundleComponent { product_id: b, quantity: 3 },
+            ],
         };
         assert_eq!(bundle.referenced_products(), vec![a, b]);
         assert!(ProductDetails::Service.referenced_products().is_empty());

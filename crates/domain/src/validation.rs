@@ -20,10 +20,7 @@ impl Violations {
     }
 
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        });
+        self.0.push(FieldError { field: field.into(), message: message.into() });
     }
 
     /// Adds `message` for `field` when `ok` is false.
@@ -36,11 +33,7 @@ impl Violations {
     /// Takes over another set's errors, prefixing their fields with `prefix`.
     pub fn merge(&mut self, prefix: &str, other: Violations) {
         for e in other.0 {
-            let field = if e.field.is_empty() {
-                prefix.to_owned()
-            } else {
-                format!("{prefix}.{}", e.field)
-            };
+            let field = if e.field.is_empty() { prefix.to_owned() } else { format!("{prefix}.{}", e.field) };
             self.add(field, e.message);
         }
     }

@@ -1,1 +1,113 @@
-fn main() {}
+//! `groupbuy`: start the suite, run one service, mint a development token, write the OpenAPI
+//! documents.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use groupbuy::{SERVICES, launcher};
+use platform::{
+    auth::{Role, TokenIssuer},
+    config::ServiceSettings,
+};
+
+#[derive(Parser)]
+#[command(name = "groupbuy", version, about = "The groupbuy group-buying platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Start every service on the embedded default (SQLite under the data folder).
+    Up {
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Override a port, e.g. `--port catalog=9081`; repeatable.
+        #[arg(long = "port", value_parser = parse_port)]
+        ports: Vec<(String, u16)>,
+        /// Log JSON lines instead of human-readable text.
+        #[arg(long)]
+        json_logs: bool,
+    },
+    /// Run one service in this process, configured by `GROUPBUY_…` variables or `--config`.
+    Serve {
+        service: String,
+        #[arg(long, env = "GROUPBUY_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Print a development JWT signed with the suite's secret.
+    Token {
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        subject: Option<String>,
+        /// Required for `--role supplier`: the supplier the token acts for.
+        #[arg(long)]
+        supplier_id: Option<domain::SupplierId>,
+        #[arg(long, default_value_t = 60 * 12)]
+        ttl_minutes: i64,
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// Write each service's OpenAPI document to `<out>/<service>.json`.
+    Openapi {
+        #[arg(long, default_value = "openapi")]
+        out: PathBuf,
+    },
+}
+
+fn parse_port(s: &str) -> Result<(String, u16), String> {
+    let (name, port) = s.split_once('=').ok_or("expected SERVICE=PORT")?;
+    if groupbuy::find(name).is_none() {
+        return Err(format!("unknown service `{name}`"));
+    }
+    Ok((name.to_owned(), port.parse().map_err(|_| format!("`{port}` is not a port"))?))
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| "one of operator, supplier, shopper, shipping, service".to_owned())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Cmd::Up { data_dir, host, ports, json_logs } => {
+            launcher::up(launcher::UpOptions { data_dir, host, ports, json_logs }).await
+        }
+        Cmd::Serve { service, config } => {
+            let entry = groupbuy::find(&service).with_context(|| format!("unknown service `{service}`"))?;
+            let settings = (entry.settings)(config.as_deref())?;
+            platform::telemetry::init(&settings.telemetry);
+            entry.build(settings).await?.run_until_stopped().await?;
+            Ok(())
+        }
+        Cmd::Token { role, subject, supplier_id, ttl_minutes, data_dir } => {
+            anyhow::ensure!(role != Role::Supplier || supplier_id.is_some(), "--role supplier needs --supplier-id");
+            let secret = groupbuy::secret::load_or_create(&data_dir)?;
+            let subject = subject.unwrap_or_else(|| format!("dev-{}", role.as_str()));
+            // The issuer and audience the services check, defaults and `GROUPBUY_AUTH__…` alike.
+            let auth = platform::config::load::<ServiceSettings>("groupbuy", 0, None)?.auth;
+            let token = TokenIssuer::hs256(&secret, &auth.issuer, &auth.audience).issue(
+                role,
+                &subject,
+                supplier_id,
+                chrono::Duration::minutes(ttl_minutes),
+            )?;
+            println!("{token}");
+            Ok(())
+        }
+        Cmd::Openapi { out } => {
+            std::fs::create_dir_all(&out)?;
+            for entry in SERVICES {
+                let path = out.join(format!("{}.json", entry.name));
+                std::fs::write(&path, groupbuy::openapi_json(entry)?)?;
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+    }
+}

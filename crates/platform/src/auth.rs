@@ -88,10 +88,8 @@ impl TokenVerifier {
     pub fn from_settings(settings: &AuthSettings) -> anyhow::Result<Self> {
         let (key, algorithm) = match settings.algorithm {
             JwtAlgorithm::HS256 => {
-                let secret = settings
-                    .secret
-                    .as_ref()
-                    .ok_or_else(|| anyhow::anyhow!("auth.secret is required for HS256"))?;
+                let secret =
+                    settings.secret.as_ref().ok_or_else(|| anyhow::anyhow!("auth.secret is required for HS256"))?;
                 anyhow::ensure!(secret.expose().len() >= 32, "auth.secret must be at least 32 bytes");
                 (DecodingKey::from_secret(secret.expose().as_bytes()), Algorithm::HS256)
             }
@@ -154,7 +152,13 @@ impl TokenIssuer {
         }
     }
 
-    pub fn issue(&self, role: Role, subject: &str, supplier_id: Option<SupplierId>, ttl: chrono::Duration) -> anyhow::Result<String> {
+    pub fn issue(
+        &self,
+        role: Role,
+        subject: &str,
+        supplier_id: Option<SupplierId>,
+        ttl: chrono::Duration,
+    ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: subject.to_owned(),
@@ -265,12 +269,37 @@ mod tests {
     fn x3_expired_foreign_or_misaddressed_tokens_are_refused() {
         let verifier = TokenVerifier::from_settings(&settings()).unwrap();
         let cases = [
-            TokenIssuer::hs256(SECRET, "groupbuy", "groupbuy").issue(Role::Operator, "op", None, chrono::Duration::minutes(-10)),
-            TokenIssuer::hs256(SECRET, "someone-else", "groupbuy").issue(Role::Operator, "op", None, chrono::Duration::minutes(5)),
-            TokenIssuer::hs256(SECRET, "groupbuy", "elsewhere").issue(Role::Operator, "op", None, chrono::Duration::minutes(5)),
-            TokenIssuer::hs256("another-secret-another-secret-00", "groupbuy", "groupbuy").issue(Role::Operator, "op", None, chrono::Duration::minutes(5)),
+            TokenIssuer::hs256(SECRET, "groupbuy", "groupbuy").issue(
+                Role::Operator,
+                "op",
+                None,
+                chrono::Duration::minutes(-10),
+            ),
+            TokenIssuer::hs256(SECRET, "someone-else", "groupbuy").issue(
+                Role::Operator,
+                "op",
+                None,
+                chrono::Duration::minutes(5),
+            ),
+            TokenIssuer::hs256(SECRET, "groupbuy", "elsewhere").issue(
+                Role::Operator,
+                "op",
+                None,
+                chrono::Duration::minutes(5),
+            ),
+            TokenIssuer::hs256("another-secret-another-secret-00", "groupbuy", "groupbuy").issue(
+                Role::Operator,
+                "op",
+                None,
+                chrono::Duration::minutes(5),
+            ),
             // A supplier token that does not say which supplier.
-            TokenIssuer::hs256(SECRET, "groupbuy", "groupbuy").issue(Role::Supplier, "s", None, chrono::Duration::minutes(5)),
+            TokenIssuer::hs256(SECRET, "groupbuy", "groupbuy").issue(
+                Role::Supplier,
+                "s",
+                None,
+                chrono::Duration::minutes(5),
+            ),
         ];
         for token in cases {
             let err = verifier.verify(&token.unwrap()).unwrap_err();

@@ -93,11 +93,7 @@ impl fmt::Debug for Secret {
 }
 
 /// Loads a service's settings. `service` names the default SQLite file; `port` is its default port.
-pub fn load<T: serde::de::DeserializeOwned>(
-    service: &str,
-    port: u16,
-    file: Option<&Path>,
-) -> Result<T, ConfigError> {
+pub fn load<T: serde::de::DeserializeOwned>(service: &str, port: u16, file: Option<&Path>) -> Result<T, ConfigError> {
     let defaults = format!(
         r#"
         [server]
@@ -118,17 +114,12 @@ pub fn load<T: serde::de::DeserializeOwned>(
         body_bytes = 262144
         "#
     );
-    let mut builder = config::Config::builder()
-        .add_source(config::File::from_str(&defaults, config::FileFormat::Toml));
+    let mut builder = config::Config::builder().add_source(config::File::from_str(&defaults, config::FileFormat::Toml));
     if let Some(path) = file {
         builder = builder.add_source(config::File::from(path).required(true));
     }
     builder
-        .add_source(
-            config::Environment::with_prefix("GROUPBUY")
-                .prefix_separator("_")
-                .separator("__"),
-        )
+        .add_source(config::Environment::with_prefix("GROUPBUY").prefix_separator("_").separator("__"))
         .build()?
         .try_deserialize()
 }

@@ -111,7 +111,6 @@ impl FromRequest for RequestContext {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,7 +137,11 @@ mod tests {
 
     #[test]
     fn x6_invalid_trace_context_starts_a_new_trace() {
-        for bad in ["garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"] {
+        for bad in [
+            "garbage",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ] {
             let ctx = RequestContext::from_headers(&headers(&[(TRACEPARENT, bad)]));
             assert_eq!(ctx.trace_id.len(), 32);
             assert_ne!(ctx.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");

@@ -184,9 +184,7 @@ impl ResponseError for ApiError {
         if self.code == ErrorCode::Unauthenticated {
             response.insert_header(("www-authenticate", "Bearer"));
         }
-        response
-            .content_type("application/problem+json")
-            .json(self.problem())
+        response.content_type("application/problem+json").json(self.problem())
     }
 }
 

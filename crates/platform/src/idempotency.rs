@@ -62,10 +62,9 @@ pub fn claim(conn: &mut DbConnection, scope: &str, key: &str, request_hash: &str
     Ok(match (stored_hash == request_hash, status) {
         (false, _) => Claim::Mismatch,
         (true, None) => Claim::InFlight,
-        (true, Some(status)) => Claim::Replay {
-            status: u16::try_from(status).unwrap_or(500),
-            body: body.unwrap_or_default(),
-        },
+        (true, Some(status)) => {
+            Claim::Replay { status: u16::try_from(status).unwrap_or(500), body: body.unwrap_or_default() }
+        }
     })
 }
 
@@ -117,7 +116,8 @@ pub async fn idempotent_posts(
         let error = ApiError::malformed(format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"));
         return Ok(problem(req, error));
     }
-    let (Some(db), Some(verifier)) = (req.app_data::<web::Data<Db>>().cloned(), req.app_data::<web::Data<TokenVerifier>>().cloned())
+    let (Some(db), Some(verifier)) =
+        (req.app_data::<web::Data<Db>>().cloned(), req.app_data::<web::Data<TokenVerifier>>().cloned())
     else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

@@ -154,7 +154,7 @@ async fn purge_idempotency_keys(db: Db) {
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
-        match db.run(|conn| idempotency::purge_expired(conn)).await {
+        match db.run(idempotency::purge_expired).await {
             Ok(n) => tracing::debug!(purged = n, "expired idempotency keys purged"),
             Err(e) => tracing::warn!(error.cause = %e, "could not purge idempotency keys"),
         }
@@ -168,7 +168,9 @@ fn json_config(limit: usize) -> web::JsonConfig {
                 ApiError::new(ErrorCode::PayloadTooLarge, format!("the body exceeds {limit} bytes"))
             }
             JsonPayloadError::ContentType => ApiError::bare(ErrorCode::UnsupportedMediaType),
-            JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(ErrorCode::ValidationFailed, e.to_string()),
+            JsonPayloadError::Deserialize(e) if e.is_data() => {
+                ApiError::new(ErrorCode::ValidationFailed, e.to_string())
+            }
             other => ApiError::malformed(other.to_string()),
         };
         actix_web::error::InternalError::from_response(err, api_error.error_response()).into()
@@ -192,4 +194,3 @@ async fn unknown_route(req: HttpRequest) -> HttpResponse {
 async fn redirect_to_docs() -> HttpResponse {
     HttpResponse::PermanentRedirect().insert_header(("location", "/docs/")).finish()
 }
-

@@ -48,7 +48,9 @@ impl TestDatabase {
                         eprintln!("SKIPPED: PostgreSQL test ({SKIP_POSTGRES_VAR}=1)");
                         return None;
                     }
-                    panic!("{POSTGRES_URL_VAR} is not set: run the README's test command, or set {SKIP_POSTGRES_VAR}=1 to skip PostgreSQL tests");
+                    panic!(
+                        "{POSTGRES_URL_VAR} is not set: run the README's test command, or set {SKIP_POSTGRES_VAR}=1 to skip PostgreSQL tests"
+                    );
                 };
                 let name = format!("{service}_{}", uuid::Uuid::new_v4().simple());
                 let mut admin = diesel::PgConnection::establish(&admin_url).expect("connect to the test PostgreSQL");

@@ -3,8 +3,7 @@
 use chrono::NaiveDateTime;
 use contracts::catalog::{PriceTierDto, PriceTiersDto, Product, ProductStatus};
 use domain::{
-    DiscountRate, DiscountTable, Money, PriceTier, PriceTiers, ProductDetails, ProductId, SupplierId,
-    Violations,
+    DiscountRate, DiscountTable, Money, PriceTier, PriceTiers, ProductDetails, ProductId, SupplierId, Violations,
 };
 
 const MAX_NAME: usize = 200;
@@ -39,7 +38,11 @@ impl ProductTerms {
         let mut v = Violations::new();
         let name = input.name.trim();
         v.check(!name.is_empty() && name.chars().count() <= MAX_NAME, "name", format!("1 to {MAX_NAME} characters"));
-        v.check(input.description.chars().count() <= MAX_DESCRIPTION, "description", format!("at most {MAX_DESCRIPTION} characters"));
+        v.check(
+            input.description.chars().count() <= MAX_DESCRIPTION,
+            "description",
+            format!("at most {MAX_DESCRIPTION} characters"),
+        );
         let list_price = input.list_price.parse_non_negative("list_price", &mut v);
         if let Some(price) = &list_price {
             v.check(!price.amount().is_zero(), "list_price.amount", "must be greater than 0");

@@ -147,7 +147,6 @@ impl Db {
     }
 }
 
-
 fn apply(conn: &mut DbConnection, set: Migrations) -> Result<(), DbError> {
     let result = match conn {
         DbConnection::Postgresql(c) => c.run_pending_migrations((set.postgres)()).map(drop),
@@ -168,7 +167,8 @@ fn pending(conn: &mut DbConnection, set: Migrations) -> Result<bool, DbError> {
 /// lock, durable enough at each commit for WAL, and enforced foreign keys.
 pub(crate) fn configure_sqlite(conn: &mut diesel::SqliteConnection) -> Result<(), diesel::result::Error> {
     conn.batch_execute(
-        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+        // busy_timeout first: switching to WAL takes a lock that other new connections may hold.
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
          PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
     )
 }

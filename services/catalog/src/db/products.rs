@@ -62,25 +62,16 @@ fn insert_children(conn: &mut DbConnection, rows: &ProductRows) -> Result<(), St
 }
 
 pub fn find(conn: &mut DbConnection, id: ProductId) -> Result<Option<ProductRecord>, StoreError> {
-    let row = products::table
-        .find(id.to_string())
-        .select(ProductRow::as_select())
-        .first(conn)
-        .optional()?;
+    let row = products::table.find(id.to_string()).select(ProductRow::as_select()).first(conn).optional()?;
     Ok(assemble(conn, row.into_iter().collect())?.pop())
 }
 
 /// The products among `ids` that exist, with whether each is archived.
 pub fn existing(conn: &mut DbConnection, ids: &[ProductId]) -> Result<HashMap<ProductId, bool>, StoreError> {
     let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let found: Vec<(String, Option<chrono::NaiveDateTime>)> = products::table
-        .filter(products::id.eq_any(&keys))
-        .select((products::id, products::archived_at))
-        .load(conn)?;
-    found
-        .into_iter()
-        .map(|(id, archived)| Ok((id.parse().map_err(anyhow::Error::from)?, archived.is_some())))
-        .collect()
+    let found: Vec<(String, Option<chrono::NaiveDateTime>)> =
+        products::table.filter(products::id.eq_any(&keys)).select((products::id, products::archived_at)).load(conn)?;
+    found.into_iter().map(|(id, archived)| Ok((id.parse().map_err(anyhow::Error::from)?, archived.is_some()))).collect()
 }
 
 /// Active products matching `filter`, in id (creation) order, after the cursor key.
@@ -133,18 +124,14 @@ fn assemble(conn: &mut DbConnection, rows: Vec<ProductRow>) -> Result<Vec<Produc
     }
     let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
     let mut tiers: HashMap<String, Vec<TierRow>> = HashMap::new();
-    for tier in price_tiers::table
-        .filter(price_tiers::product_id.eq_any(&ids))
-        .select(TierRow::as_select())
-        .load(conn)?
+    for tier in
+        price_tiers::table.filter(price_tiers::product_id.eq_any(&ids)).select(TierRow::as_select()).load(conn)?
     {
         tiers.entry(tier.product_id.clone()).or_default().push(tier);
     }
     let mut rates: HashMap<String, Vec<RateRow>> = HashMap::new();
-    for rate in discount_rates::table
-        .filter(discount_rates::product_id.eq_any(&ids))
-        .select(RateRow::as_select())
-        .load(conn)?
+    for rate in
+        discount_rates::table.filter(discount_rates::product_id.eq_any(&ids)).select(RateRow::as_select()).load(conn)?
     {
         rates.entry(rate.product_id.clone()).or_default().push(rate);
     }

@@ -46,14 +46,10 @@ pub async fn create_supplier(
         return Err(ApiError::invalid_field("name", format!("1 to {MAX_NAME} characters")));
     }
     let row = SupplierRow { id: SupplierId::generate().to_string(), name, created_at: platform::db::now() };
-    let row = db
-        .run(move |conn| suppliers::insert(conn, &row).map(|()| row))
-        .await?;
+    let row = db.run(move |conn| suppliers::insert(conn, &row).map(|()| row)).await?;
     let supplier = to_dto(row)?;
     tracing::info!(supplier.id = %supplier.id, "supplier registered");
-    Ok(HttpResponse::Created()
-        .insert_header(("location", format!("/v1/suppliers/{}", supplier.id)))
-        .json(supplier))
+    Ok(HttpResponse::Created().insert_header(("location", format!("/v1/suppliers/{}", supplier.id))).json(supplier))
 }
 
 /// Reads a supplier.
@@ -69,8 +65,5 @@ pub async fn create_supplier(
 pub async fn get_supplier(db: web::Data<Db>, id: web::Path<SupplierId>) -> Result<web::Json<Supplier>, ApiError> {
     let id = id.into_inner();
     let row = db.run(move |conn| suppliers::find(conn, id)).await?;
-    row.map(to_dto)
-        .transpose()?
-        .map(web::Json)
-        .ok_or_else(|| ApiError::not_found(format!("supplier {id}")))
+    row.map(to_dto).transpose()?.map(web::Json).ok_or_else(|| ApiError::not_found(format!("supplier {id}")))
 }

@@ -27,7 +27,13 @@ store_test!(x3_writes_need_a_valid_token_of_an_allowed_role, |backend| async mov
     for token in [expired.as_str(), forged.as_str(), "not-a-jwt"] {
         assert_problem(app.post("/v1/products", token, &body).await, 401).await;
     }
-    let basic = app.request(Method::POST, "/v1/products", None).header("authorization", "Basic b3A6b3A=").json(&body).send().await.unwrap();
+    let basic = app
+        .request(Method::POST, "/v1/products", None)
+        .header("authorization", "Basic b3A6b3A=")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_problem(basic, 401).await;
 
     assert_problem(app.post("/v1/products", &shopper(), &body).await, 403).await;

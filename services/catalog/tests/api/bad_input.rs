@@ -30,15 +30,37 @@ store_test!(x2_bad_product_bodies_are_refused_and_change_nothing, |backend| asyn
         (with("list_price", json!({ "amount": "5.5", "currency": "JPY" })), 422, "list_price.amount"),
         (with("list_price", json!({ "amount": "0", "currency": "EUR" })), 422, "list_price.amount"),
         (with("list_price", json!({ "amount": "NaN", "currency": "EUR" })), 422, "list_price.amount"),
-        (with("discount_rates", json!([{ "min_quantity": 3, "within_days": 60, "rate": "1.5" }])), 422, "discount_rates[0].rate"),
-        (with("discount_rates", json!([{ "min_quantity": 3, "within_days": 60, "rate": "-0.1" }])), 422, "discount_rates[0].rate"),
-        (with("price_tiers", json!({ "basis": "quantity", "tiers": [
+        (
+            with("discount_rates", json!([{ "min_quantity": 3, "within_days": 60, "rate": "1.5" }])),
+            422,
+            "discount_rates[0].rate",
+        ),
+        (
+            with("discount_rates", json!([{ "min_quantity": 3, "within_days": 60, "rate": "-0.1" }])),
+            422,
+            "discount_rates[0].rate",
+        ),
+        (
+            with(
+                "price_tiers",
+                json!({ "basis": "quantity", "tiers": [
             { "min": 10, "unit_price": { "amount": "80", "currency": "EUR" } },
             { "min": 5, "unit_price": { "amount": "90", "currency": "EUR" } }
-        ] })), 422, "price_tiers.tiers[1].min"),
-        (with("price_tiers", json!({ "basis": "quantity", "tiers": [
+        ] }),
+            ),
+            422,
+            "price_tiers.tiers[1].min",
+        ),
+        (
+            with(
+                "price_tiers",
+                json!({ "basis": "quantity", "tiers": [
             { "min": 5, "unit_price": { "amount": "90", "currency": "USD" } }
-        ] })), 422, "price_tiers.tiers[0].unit_price"),
+        ] }),
+            ),
+            422,
+            "price_tiers.tiers[0].unit_price",
+        ),
         (with("name", json!("")), 422, "name"),
         (with("name", json!("x".repeat(201))), 422, "name"),
     ];
@@ -60,12 +82,30 @@ store_test!(x2_bad_product_bodies_are_refused_and_change_nothing, |backend| asyn
         assert_eq!(res.headers()["content-type"], "application/problem+json");
     }
 
-    let malformed = app.request(Method::POST, "/v1/products", Some(&token)).header("content-type", "application/json").body("{\"name\": ").send().await.unwrap();
+    let malformed = app
+        .request(Method::POST, "/v1/products", Some(&token))
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .unwrap();
     assert_problem(malformed, 400).await;
-    let not_json = app.request(Method::POST, "/v1/products", Some(&token)).header("content-type", "text/plain").body("hello").send().await.unwrap();
+    let not_json = app
+        .request(Method::POST, "/v1/products", Some(&token))
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
     assert_problem(not_json, 415).await;
     let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(10 * 1024 * 1024));
-    let too_large = app.request(Method::POST, "/v1/products", Some(&token)).header("content-type", "application/json").body(huge.clone()).send().await.unwrap();
+    let too_large = app
+        .request(Method::POST, "/v1/products", Some(&token))
+        .header("content-type", "application/json")
+        .body(huge.clone())
+        .send()
+        .await
+        .unwrap();
     assert_problem(too_large, 413).await;
     let too_large_idempotent = app
         .request(Method::POST, "/v1/products", Some(&token))
@@ -79,7 +119,9 @@ store_test!(x2_bad_product_bodies_are_refused_and_change_nothing, |backend| asyn
 
     // A bad edit leaves the product as it was.
     let path = format!("/v1/products/{}", existing["id"].as_str().unwrap());
-    let res = app.patch(&path, &token, &json!({ "discount_rates": [{ "min_quantity": 1, "within_days": 1, "rate": "1.5" }] })).await;
+    let res = app
+        .patch(&path, &token, &json!({ "discount_rates": [{ "min_quantity": 1, "within_days": 1, "rate": "1.5" }] }))
+        .await;
     assert_problem(res, 422).await;
     let res = app.patch(&path, &token, &json!({ "list_price": { "amount": "1.234", "currency": "EUR" } })).await;
     assert_problem(res, 422).await;
@@ -105,7 +147,9 @@ store_test!(x2_bad_paths_and_queries_are_client_errors, |backend| async move {
     for (path, status) in cases {
         assert_problem(app.get(path).await, status).await;
     }
-    for (query, status) in [("quantity=1&period_days=0", 422), ("quantity=-1&period_days=5", 400), ("period_days=5", 400)] {
+    for (query, status) in
+        [("quantity=1&period_days=0", 422), ("quantity=-1&period_days=5", 400), ("period_days=5", 400)]
+    {
         assert_problem(app.get(&format!("/v1/products/{id}/discount-rate?{query}")).await, status).await;
     }
 });

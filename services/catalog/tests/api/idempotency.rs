@@ -7,7 +7,12 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 async fn post_with_key(app: &TestApp, token: &str, key: &str, body: &Value) -> reqwest::Response {
-    app.request(Method::POST, "/v1/products", Some(token)).header("idempotency-key", key).json(body).send().await.unwrap()
+    app.request(Method::POST, "/v1/products", Some(token))
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 store_test!(x4_the_same_post_twice_creates_one_product, |backend| async move {

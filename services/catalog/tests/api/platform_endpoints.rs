@@ -46,7 +46,10 @@ store_test!(x5_docs_page_works_offline_and_serves_the_document, |backend| async 
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "{html}");
-    let external = html.match_indices("http").filter(|(i, _)| html[*i..].starts_with("http://") || html[*i..].starts_with("https://")).count();
+    let external = html
+        .match_indices("http")
+        .filter(|(i, _)| html[*i..].starts_with("http://") || html[*i..].starts_with("https://"))
+        .count();
     assert_eq!(external, 0, "the docs page loads nothing from the internet");
     for asset in ["/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/swagger-initializer.js"] {
         assert_eq!(app.get(asset).await.status(), 200, "{asset} is served locally");

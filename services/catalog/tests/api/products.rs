@@ -11,10 +11,16 @@ use crate::helpers::*;
 /// Publishes one product of each kind for `owner`; returns them in C1's order.
 async fn one_of_each_kind(app: &TestApp, owner: domain::SupplierId) -> Vec<Value> {
     let specific = app
-        .create_product(owner, product("Laptop X1", json!({ "kind": "specific", "manufacturer": "Acme", "model": "X1" })))
+        .create_product(
+            owner,
+            product("Laptop X1", json!({ "kind": "specific", "manufacturer": "Acme", "model": "X1" })),
+        )
         .await;
     let other = app
-        .create_product(owner, product("Laptop Y2", json!({ "kind": "specific", "manufacturer": "Acme", "sku": "Y2-16" })))
+        .create_product(
+            owner,
+            product("Laptop Y2", json!({ "kind": "specific", "manufacturer": "Acme", "sku": "Y2-16" })),
+        )
         .await;
     let service = app.create_product(owner, product("Installation", json!({ "kind": "service" }))).await;
     let specification = app
@@ -30,7 +36,10 @@ async fn one_of_each_kind(app: &TestApp, owner: domain::SupplierId) -> Vec<Value
         )
         .await;
     let any_of = app
-        .create_product(owner, product("X1 or Y2", json!({ "kind": "any_of", "alternatives": [specific["id"], other["id"]] })))
+        .create_product(
+            owner,
+            product("X1 or Y2", json!({ "kind": "any_of", "alternatives": [specific["id"], other["id"]] })),
+        )
         .await;
     let option = app
         .create_product(owner, product("X1 warranty", json!({ "kind": "option", "base_product_id": specific["id"] })))
@@ -73,8 +82,11 @@ store_test!(c4_browsing_filters_by_kind_supplier_and_text, |backend| async move 
     let acme = app.create_supplier("Acme").await;
     let globex = app.create_supplier("Globex").await;
     one_of_each_kind(&app, acme).await;
-    app.create_product(globex, product("Globex 50% Widget", json!({ "kind": "specific", "manufacturer": "Globex", "model": "W" })))
-        .await;
+    app.create_product(
+        globex,
+        product("Globex 50% Widget", json!({ "kind": "specific", "manufacturer": "Globex", "model": "W" })),
+    )
+    .await;
 
     let bundles = app.products("?kind=bundle").await;
     let items = bundles["items"].as_array().unwrap();
@@ -85,7 +97,8 @@ store_test!(c4_browsing_filters_by_kind_supplier_and_text, |backend| async move 
     assert_eq!(globex_items["items"].as_array().unwrap().len(), 1);
 
     let by_text = app.products("?q=LAPTOP").await;
-    let names: HashSet<&str> = by_text["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let names: HashSet<&str> =
+        by_text["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names, HashSet::from(["Laptop X1", "Laptop Y2", "Any 16 GB laptop"]));
     // Matches the model and SKU too, and LIKE wildcards in `q` are literal.
     assert_eq!(app.products("?q=y2-16").await["items"].as_array().unwrap().len(), 1);
@@ -121,7 +134,11 @@ store_test!(c1_references_must_exist_and_be_active, |backend| async move {
     let base = app.create_product(owner, product("Base", json!({ "kind": "service" }))).await;
     let archived = app.create_product(owner, product("Old", json!({ "kind": "service" }))).await;
     let res = app
-        .request(reqwest::Method::DELETE, &format!("/v1/products/{}", archived["id"].as_str().unwrap()), Some(&supplier(owner)))
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/v1/products/{}", archived["id"].as_str().unwrap()),
+            Some(&supplier(owner)),
+        )
         .send()
         .await
         .unwrap();
@@ -129,8 +146,14 @@ store_test!(c1_references_must_exist_and_be_active, |backend| async move {
     let unknown = "0190a8f2-0000-7000-8000-000000000000";
 
     let cases = [
-        (json!({ "kind": "bundle", "components": [{ "product_id": unknown, "quantity": 1 }] }), "details.components[0].product_id"),
-        (json!({ "kind": "bundle", "components": [{ "product_id": base["id"], "quantity": 0 }] }), "details.components[0].quantity"),
+        (
+            json!({ "kind": "bundle", "components": [{ "product_id": unknown, "quantity": 1 }] }),
+            "details.components[0].product_id",
+        ),
+        (
+            json!({ "kind": "bundle", "components": [{ "product_id": base["id"], "quantity": 0 }] }),
+            "details.components[0].quantity",
+        ),
         (json!({ "kind": "any_of", "alternatives": [base["id"], archived["id"]] }), "details.alternatives[1]"),
         (json!({ "kind": "any_of", "alternatives": [base["id"]] }), "details.alternatives"),
         (json!({ "kind": "option", "base_product_id": unknown }), "details.base_product_id"),
@@ -185,7 +208,9 @@ store_test!(c2_owner_or_operator_edits_and_archives, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
     let acme = app.create_supplier("Acme").await;
     let globex = app.create_supplier("Globex").await;
-    let created = app.create_product(acme, product("Kettle", json!({ "kind": "specific", "manufacturer": "Acme", "model": "K" }))).await;
+    let created = app
+        .create_product(acme, product("Kettle", json!({ "kind": "specific", "manufacturer": "Acme", "model": "K" })))
+        .await;
     let path = format!("/v1/products/{}", created["id"].as_str().unwrap());
 
     let res = app.patch(&path, &supplier(globex), &json!({ "name": "Hijacked" })).await;
@@ -193,7 +218,13 @@ store_test!(c2_owner_or_operator_edits_and_archives, |backend| async move {
     let res = app.patch(&path, &shopper(), &json!({ "name": "Hijacked" })).await;
     assert_problem(res, 403).await;
 
-    let res = app.patch(&path, &supplier(acme), &json!({ "name": "Kettle 2", "list_price": { "amount": "79.99", "currency": "EUR" } })).await;
+    let res = app
+        .patch(
+            &path,
+            &supplier(acme),
+            &json!({ "name": "Kettle 2", "list_price": { "amount": "79.99", "currency": "EUR" } }),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let updated: Value = res.json().await.unwrap();
     assert_eq!(updated["name"], "Kettle 2");

@@ -72,9 +72,7 @@ pub async fn create_product(
         })
         .await?;
     tracing::info!(product.id = %record.id, supplier.id = %record.supplier_id, "product published");
-    Ok(HttpResponse::Created()
-        .insert_header(("location", format!("/v1/products/{}", record.id)))
-        .json(record.to_dto()))
+    Ok(HttpResponse::Created().insert_header(("location", format!("/v1/products/{}", record.id))).json(record.to_dto()))
 }
 
 /// A supplier publishes for itself; the operator must say for whom.

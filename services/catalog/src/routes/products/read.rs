@@ -55,9 +55,7 @@ pub async fn list_products(
         return Err(ApiError::invalid_field("q", format!("at most {MAX_QUERY} characters")));
     }
     let filter = ProductFilter { kind: params.kind, supplier_id: params.supplier_id, text };
-    let records = db
-        .run(move |conn| products::list(conn, &filter, after.as_deref(), i64::from(limit) + 1))
-        .await?;
+    let records = db.run(move |conn| products::list(conn, &filter, after.as_deref(), i64::from(limit) + 1)).await?;
     let (records, next_cursor) = page(records, limit, |r| r.id.to_string());
     Ok(web::Json(ProductPage { items: records.iter().map(|r| r.to_dto()).collect(), next_cursor }))
 }
@@ -75,7 +73,5 @@ pub async fn list_products(
 pub async fn get_product(db: web::Data<Db>, id: web::Path<ProductId>) -> Result<web::Json<Product>, ApiError> {
     let id = id.into_inner();
     let record = db.run(move |conn| products::find(conn, id)).await?;
-    record
-        .map(|r| web::Json(r.to_dto()))
-        .ok_or_else(|| ApiError::not_found(format!("product {id}")))
+    record.map(|r| web::Json(r.to_dto())).ok_or_else(|| ApiError::not_found(format!("product {id}")))
 }

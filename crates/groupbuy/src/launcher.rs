@@ -1,0 +1,118 @@
+//! `groupbuy up`: every service as its own process on the embedded default (SQLite files under
+//! the data folder), ready-checked, stopped together.
+
+use std::{path::PathBuf, process::Stdio, time::Duration};
+
+use anyhow::Context;
+use nix::{sys::signal, unistd::Pid};
+use tokio::process::{Child, Command};
+
+use crate::{SERVICES, ServiceEntry};
+
+pub struct UpOptions {
+    pub data_dir: PathBuf,
+    pub host: String,
+    /// Port overrides by service name.
+    pub ports: Vec<(String, u16)>,
+    pub json_logs: bool,
+}
+
+struct Running {
+    entry: &'static ServiceEntry,
+    port: u16,
+    child: Child,
+}
+
+/// Starts the suite and waits for Ctrl-C (or SIGTERM), then stops every service.
+pub async fn up(options: UpOptions) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&options.data_dir)?;
+    let data_dir = options.data_dir.canonicalize()?;
+    let secret = crate::secret::load_or_create(&data_dir)?;
+    let exe = std::env::current_exe()?;
+
+    let mut running = Vec::new();
+    for entry in SERVICES {
+        let port = options.ports.iter().find(|(n, _)| n == entry.name).map_or(entry.default_port, |(_, p)| *p);
+        let database = format!("sqlite://{}/{}.db", data_dir.display(), entry.name);
+        let child = Command::new(&exe)
+            .args(["serve", entry.name])
+            .env("GROUPBUY_SERVER__HOST", &options.host)
+            .env("GROUPBUY_SERVER__PORT", port.to_string())
+            .env("GROUPBUY_DATABASE__URL", database)
+            .env("GROUPBUY_AUTH__SECRET", &secret)
+            .env("GROUPBUY_TELEMETRY__FORMAT", if options.json_logs { "json" } else { "pretty" })
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", entry.name))?;
+        running.push(Running { entry, port, child });
+    }
+
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
+    for service in &mut running {
+        wait_ready(&client, &options.host, service).await?;
+    }
+    println!("\ngroupbuy is up (data in {}):", data_dir.display());
+    for service in &running {
+        let base = format!("http://{}:{}", options.host, service.port);
+        println!("  {:<9} {base}   docs {base}/docs/", service.entry.name);
+    }
+    println!("\nA token: groupbuy token --role operator --data-dir {}", data_dir.display());
+    println!("Ctrl-C stops every service.");
+
+    let exited = wait_for_stop(&mut running).await;
+    stop_all(&mut running).await;
+    match exited {
+        Some(name) => anyhow::bail!("{name} stopped unexpectedly; the suite was stopped"),
+        None => Ok(()),
+    }
+}
+
+async fn wait_ready(client: &reqwest::Client, host: &str, service: &mut Running) -> anyhow::Result<()> {
+    let url = format!("http://{host}:{}/health/ready", service.port);
+    for _ in 0..300 {
+        if let Some(status) = service.child.try_wait()? {
+            anyhow::bail!("{} exited during start-up ({status})", service.entry.name);
+        }
+        if client.get(&url).send().await.is_ok_and(|r| r.status().is_success()) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("{} was not ready within 30 s", service.entry.name)
+}
+
+/// Returns the name of a service that exited by itself, or `None` on Ctrl-C / SIGTERM.
+async fn wait_for_stop(running: &mut [Running]) -> Option<&'static str> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()?;
+    let any_exit = async {
+        loop {
+            for service in running.iter_mut() {
+                if matches!(service.child.try_wait(), Ok(Some(_))) {
+                    return service.entry.name;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => None,
+        _ = term.recv() => None,
+        name = any_exit => Some(name),
+    }
+}
+
+/// SIGTERM to each service (they finish in-flight requests), then SIGKILL after 10 s.
+async fn stop_all(running: &mut [Running]) {
+    for service in running.iter() {
+        if let Some(pid) = service.child.id().and_then(|id| i32::try_from(id).ok()) {
+            let _ = signal::kill(Pid::from_raw(pid), signal::Signal::SIGTERM);
+        }
+    }
+    for service in running.iter_mut() {
+        if tokio::time::timeout(Duration::from_secs(10), service.child.wait()).await.is_err() {
+            let _ = service.child.kill().await;
+        }
+        println!("{} stopped", service.entry.name);
+    }
+}

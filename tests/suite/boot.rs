@@ -1,0 +1,19 @@
+//! Every service of the suite starts on each backend and reports ready (PRODUCT.md X6, X7, X8).
+
+use platform::{
+    store_test,
+    testing::{TestDatabase, settings},
+};
+
+store_test!(x8_every_service_boots_ready, |backend| async move {
+    for entry in groupbuy::SERVICES {
+        let Some(db) = TestDatabase::create(backend, entry.name) else { return };
+        let app = entry.build(settings(&db.url)).await.unwrap();
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        for path in ["/health/live", "/health/ready", "/docs/", "/openapi.json", "/metrics"] {
+            let res = reqwest::get(format!("{base}{path}")).await.unwrap();
+            assert_eq!(res.status(), 200, "{} {path}", entry.name);
+        }
+    }
+});
