@@ -207,6 +207,12 @@ role_sets! {
     SupplierOrOperator => [Supplier, Operator];
     /// Another groupbuy service.
     ServiceOnly => [Service];
+    /// A shopper.
+    ShopperOnly => [Shopper];
+    /// A supplier, for itself.
+    SupplierOnly => [Supplier];
+    /// A shipping base or carrier.
+    ShippingOnly => [Shipping];
 }
 
 /// A verified caller whose role is in `R`.
@@ -305,6 +311,41 @@ mod tests {
             let err = verifier.verify(&token.unwrap()).unwrap_err();
             assert_eq!(err.code(), ErrorCode::Unauthenticated);
         }
+    }
+
+    /// Production verifies with a public key only: an Ed25519 pair made for this test.
+    #[test]
+    fn x3_eddsa_tokens_verify_with_the_public_key() {
+        const PRIVATE: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEICpDnaRzBgGrMxedCiRwR0GfWwQSxOlFCYaHX1+d7XyW\n-----END PRIVATE KEY-----\n";
+        const PUBLIC: &str = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEADVp6ADD90l91WEN77q3GCmH03jhKjcQFSRkKp01h3Qs=\n-----END PUBLIC KEY-----\n";
+        let settings = AuthSettings {
+            algorithm: JwtAlgorithm::EdDSA,
+            secret: None,
+            public_key_pem: Some(PUBLIC.into()),
+            ..settings()
+        };
+        let verifier = TokenVerifier::from_settings(&settings).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: "svc".into(),
+            role: Role::Service,
+            supplier_id: None,
+            iss: "groupbuy".into(),
+            aud: "groupbuy".into(),
+            exp: now + 60,
+            iat: now,
+        };
+        let key = EncodingKey::from_ed_pem(PRIVATE.as_bytes()).unwrap();
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &key).unwrap();
+        assert_eq!(verifier.verify(&token).unwrap().role, Role::Service);
+        // An HS256 token is refused by an EdDSA verifier, whatever its secret.
+        let hs = TokenIssuer::hs256(SECRET, "groupbuy", "groupbuy").issue(
+            Role::Operator,
+            "op",
+            None,
+            chrono::Duration::minutes(5),
+        );
+        assert!(verifier.verify(&hs.unwrap()).is_err());
     }
 
     #[test]

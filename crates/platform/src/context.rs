@@ -136,6 +136,14 @@ mod tests {
     }
 
     #[test]
+    fn x6_outgoing_calls_carry_the_request_id_and_trace() {
+        let ctx = RequestContext::from_headers(&headers(&[(REQUEST_ID, "req-7")]));
+        let request = ctx.propagate(reqwest::Client::new().get("http://127.0.0.1:1/")).build().unwrap();
+        assert_eq!(request.headers()[REQUEST_ID], "req-7");
+        assert_eq!(request.headers()[TRACEPARENT].to_str().unwrap(), ctx.traceparent());
+    }
+
+    #[test]
     fn x6_invalid_trace_context_starts_a_new_trace() {
         for bad in [
             "garbage",

@@ -187,3 +187,59 @@ pub async fn idempotent_posts(
     }
     Ok(ServiceResponse::new(http_req, http_res.set_body(BoxBody::new(bytes))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        store_test,
+        testing::{TestDatabase, settings},
+    };
+
+    async fn db(backend: crate::testing::TestBackend) -> Option<(Db, TestDatabase)> {
+        let test_db = TestDatabase::create(backend, "platform")?;
+        let url = settings(&test_db.url).database.url;
+        let no_service_tables = crate::db::PLATFORM_MIGRATIONS;
+        Some((Db::connect(url.expose(), 2, no_service_tables).await.unwrap(), test_db))
+    }
+
+    store_test!(x4_a_key_is_new_then_in_flight_then_replayed, |backend| async move {
+        let Some((db, _guard)) = db(backend).await else { return };
+        let outcome = db
+            .run(|conn| {
+                let first = claim(conn, "supplier:s1", "k", "hash-a")?;
+                let while_running = claim(conn, "supplier:s1", "k", "hash-a")?;
+                let other_body = claim(conn, "supplier:s1", "k", "hash-b")?;
+                let other_caller = claim(conn, "supplier:s2", "k", "hash-b")?;
+                complete(conn, "supplier:s1", "k", 201, b"{}")?;
+                let replay = claim(conn, "supplier:s1", "k", "hash-a")?;
+                Ok::<_, DbError>((first, while_running, other_body, other_caller, replay))
+            })
+            .await
+            .unwrap();
+        assert_eq!(outcome.0, Claim::New);
+        assert_eq!(outcome.1, Claim::InFlight);
+        assert_eq!(outcome.2, Claim::Mismatch);
+        assert_eq!(outcome.3, Claim::New, "keys are scoped to the caller");
+        assert_eq!(outcome.4, Claim::Replay { status: 201, body: b"{}".to_vec() });
+    });
+
+    store_test!(x4_a_released_or_expired_key_runs_again, |backend| async move {
+        let Some((db, _guard)) = db(backend).await else { return };
+        let outcome = db
+            .run(|conn| {
+                claim(conn, "op:o", "k", "h")?;
+                release(conn, "op:o", "k")?;
+                let after_release = claim(conn, "op:o", "k", "h")?;
+                complete(conn, "op:o", "k", 200, b"old")?;
+                let long_ago = crate::db::now() - chrono::Duration::hours(RETENTION_HOURS + 1);
+                diesel::update(ik::table.find(("op:o", "k"))).set(ik::created_at.eq(long_ago)).execute(conn)?;
+                let after_expiry = claim(conn, "op:o", "k", "other")?;
+                let purged = purge_expired(conn)?;
+                Ok::<_, DbError>((after_release, after_expiry, purged))
+            })
+            .await
+            .unwrap();
+        assert_eq!(outcome, (Claim::New, Claim::New, 0));
+    });
+}

@@ -8,10 +8,11 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod idempotency;
+pub mod json;
 pub mod pagination;
 pub mod server;
 pub mod telemetry;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use error::{ApiError, ErrorCode};

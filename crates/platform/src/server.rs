@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use actix_web::{
     App, HttpRequest, HttpResponse, HttpServer, ResponseError,
     dev::Server,
-    error::{JsonPayloadError, PathError, QueryPayloadError},
+    error::{PathError, QueryPayloadError},
     middleware::from_fn,
     web,
 };
@@ -85,7 +85,6 @@ impl Application {
             let (app, _) = App::new()
                 .app_data(db_data.clone())
                 .app_data(verifier.clone())
-                .app_data(json_config(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
@@ -159,22 +158,6 @@ async fn purge_idempotency_keys(db: Db) {
             Err(e) => tracing::warn!(error.cause = %e, "could not purge idempotency keys"),
         }
     }
-}
-
-fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default().limit(limit).error_handler(move |err, _req| {
-        let api_error = match &err {
-            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-                ApiError::new(ErrorCode::PayloadTooLarge, format!("the body exceeds {limit} bytes"))
-            }
-            JsonPayloadError::ContentType => ApiError::bare(ErrorCode::UnsupportedMediaType),
-            JsonPayloadError::Deserialize(e) if e.is_data() => {
-                ApiError::new(ErrorCode::ValidationFailed, e.to_string())
-            }
-            other => ApiError::malformed(other.to_string()),
-        };
-        actix_web::error::InternalError::from_response(err, api_error.error_response()).into()
-    })
 }
 
 fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {

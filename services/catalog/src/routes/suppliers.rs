@@ -8,6 +8,7 @@ use platform::{
     auth::{Authenticated, OperatorOnly},
     db::Db,
     error::Problem,
+    json::Json,
 };
 
 use crate::db::{rows::SupplierRow, suppliers};
@@ -39,7 +40,7 @@ fn to_dto(row: SupplierRow) -> Result<Supplier, ApiError> {
 pub async fn create_supplier(
     _who: Authenticated<OperatorOnly>,
     db: web::Data<Db>,
-    body: web::Json<NewSupplier>,
+    body: Json<NewSupplier>,
 ) -> Result<HttpResponse, ApiError> {
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > MAX_NAME {

@@ -9,6 +9,7 @@ use platform::{
     auth::{Authenticated, Principal, SupplierOrOperator},
     db::Db,
     error::Problem,
+    json::Json,
 };
 
 use super::check_references;
@@ -39,7 +40,7 @@ use crate::{
 pub async fn create_product(
     who: Authenticated<SupplierOrOperator>,
     db: web::Data<Db>,
-    body: web::Json<NewProduct>,
+    body: Json<NewProduct>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let supplier_id = owner_of_new_product(&who, body.supplier_id)?;

@@ -10,6 +10,7 @@ use platform::{
     auth::{Authenticated, SupplierOrOperator},
     db::{Db, DbConnection},
     error::Problem,
+    json::Json,
 };
 
 use super::{authorize_owner, check_references};
@@ -40,7 +41,7 @@ pub async fn update_product(
     who: Authenticated<SupplierOrOperator>,
     db: web::Data<Db>,
     id: web::Path<ProductId>,
-    body: web::Json<ProductUpdate>,
+    body: Json<ProductUpdate>,
 ) -> Result<web::Json<Product>, ApiError> {
     let (id, update) = (id.into_inner(), body.into_inner());
     let record = db
