@@ -61,6 +61,8 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("migration failed: {0}")]
     Migration(String),
+    #[error("cannot create the data folder: {0}")]
+    DataDir(#[from] std::io::Error),
     #[error("blocking task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
 }
@@ -86,8 +88,7 @@ impl Db {
                 .connection_timeout(std::time::Duration::from_secs(10))
                 .build(manager)
         })
-        .await?
-        .map_err(|e| DbError::Migration(format!("pool: {e}")))?;
+        .await??;
         let db = Self { pool, backend, migrations };
         db.run(move |conn| {
             for set in [PLATFORM_MIGRATIONS, migrations] {

@@ -23,7 +23,7 @@ impl ConnectionManager {
     pub fn new(url: &str) -> Result<Self, DbError> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if let Some(dir) = std::path::Path::new(path).parent() {
-                std::fs::create_dir_all(dir).map_err(|e| DbError::Migration(format!("data dir: {e}")))?;
+                std::fs::create_dir_all(dir)?;
             }
             Ok(Self { backend: Backend::Sqlite, target: path.to_owned() })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
