@@ -199,8 +199,7 @@ mod tests {
     async fn db(backend: crate::testing::TestBackend) -> Option<(Db, TestDatabase)> {
         let test_db = TestDatabase::create(backend, "platform")?;
         let url = settings(&test_db.url).database.url;
-        let no_service_tables = crate::db::PLATFORM_MIGRATIONS;
-        Some((Db::connect(url.expose(), 2, no_service_tables).await.unwrap(), test_db))
+        Some((Db::connect(url.expose(), 2, &[]).await.unwrap(), test_db))
     }
 
     store_test!(x4_a_key_is_new_then_in_flight_then_replayed, |backend| async move {

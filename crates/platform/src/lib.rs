@@ -9,10 +9,12 @@ pub mod error;
 pub mod health;
 pub mod idempotency;
 pub mod json;
+pub mod outbox;
 pub mod pagination;
 pub mod server;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod webhook;
 
 pub use error::{ApiError, ErrorCode};

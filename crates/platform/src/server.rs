@@ -33,7 +33,8 @@ pub struct ServiceDef {
     pub name: &'static str,
     pub version: &'static str,
     pub description: &'static str,
-    pub migrations: Migrations,
+    /// The service's migration sets, applied in order after the platform's own.
+    pub migrations: &'static [Migrations],
     pub routes: fn(&mut ServiceConfig),
 }
 

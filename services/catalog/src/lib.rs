@@ -15,13 +15,15 @@ use platform::{
 pub const NAME: &str = "catalog";
 pub const DEFAULT_PORT: u16 = 8081;
 
+const MIGRATIONS: platform::db::Migrations = platform::migrations!();
+
 /// The catalog as the platform runs it.
 pub fn service() -> ServiceDef {
     ServiceDef {
         name: NAME,
         version: env!("CARGO_PKG_VERSION"),
         description: "Suppliers, products of six kinds, price tiers and discount-rate tables. Reads are public.",
-        migrations: platform::migrations!(),
+        migrations: &[MIGRATIONS],
         routes: routes::configure,
     }
 }

@@ -3,7 +3,7 @@
 //! run blocking diesel calls off the async workers.
 
 mod pool;
-pub(crate) mod schema;
+pub mod schema;
 
 use diesel::{RunQueryDsl, connection::SimpleConnection};
 use diesel_migrations::MigrationHarness;
@@ -17,8 +17,8 @@ pub enum DbConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
-/// A service's migrations, one set per backend, kept in step by hand. Built by [`migrations!`]
-/// from the calling crate's `migrations/sqlite` and `migrations/postgres`.
+/// A set of migrations, one list per backend, kept in step by hand. Built by [`migrations!`]
+/// from the calling crate's `migrations/sqlite` and `migrations/postgres` (or two folders named).
 #[derive(Clone, Copy)]
 pub struct Migrations {
     pub sqlite: fn() -> EmbeddedMigrations,
@@ -29,13 +29,16 @@ pub struct Migrations {
 #[macro_export]
 macro_rules! migrations {
     () => {
+        $crate::migrations!("migrations/sqlite", "migrations/postgres")
+    };
+    ($sqlite:literal, $postgres:literal) => {
         $crate::db::Migrations {
             sqlite: || {
-                const SET: $crate::db::EmbeddedMigrations = $crate::db::embed_migrations!("migrations/sqlite");
+                const SET: $crate::db::EmbeddedMigrations = $crate::db::embed_migrations!($sqlite);
                 SET
             },
             postgres: || {
-                const SET: $crate::db::EmbeddedMigrations = $crate::db::embed_migrations!("migrations/postgres");
+                const SET: $crate::db::EmbeddedMigrations = $crate::db::embed_migrations!($postgres);
                 SET
             },
         }
@@ -74,12 +77,12 @@ type Pool = diesel::r2d2::Pool<ConnectionManager>;
 pub struct Db {
     pool: Pool,
     backend: Backend,
-    migrations: Migrations,
+    migrations: &'static [Migrations],
 }
 
 impl Db {
-    /// Opens the pool and applies pending migrations (the platform's, then the service's).
-    pub async fn connect(url: &str, pool_size: u32, migrations: Migrations) -> Result<Self, DbError> {
+    /// Opens the pool and applies pending migrations: the platform's, then each of `migrations`.
+    pub async fn connect(url: &str, pool_size: u32, migrations: &'static [Migrations]) -> Result<Self, DbError> {
         let manager = ConnectionManager::new(url)?;
         let backend = manager.backend();
         let pool = tokio::task::spawn_blocking(move || {
@@ -91,8 +94,8 @@ impl Db {
         .await??;
         let db = Self { pool, backend, migrations };
         db.run(move |conn| {
-            for set in [PLATFORM_MIGRATIONS, migrations] {
-                apply(conn, set)?;
+            for set in std::iter::once(&PLATFORM_MIGRATIONS).chain(migrations) {
+                apply(conn, *set)?;
             }
             Ok::<_, DbError>(())
         })
@@ -137,8 +140,8 @@ impl Db {
         let migrations = self.migrations;
         self.run(move |conn| {
             diesel::sql_query("SELECT 1").execute(conn)?;
-            for set in [PLATFORM_MIGRATIONS, migrations] {
-                if pending(conn, set)? {
+            for set in std::iter::once(&PLATFORM_MIGRATIONS).chain(migrations) {
+                if pending(conn, *set)? {
                     return Err(DbError::Migration("pending migrations".into()));
                 }
             }

@@ -10,3 +10,18 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}

@@ -1,0 +1,476 @@
+//! The transactional outbox (PRODUCT.md G7). A service writes an event with [`enqueue`] in the same
+//! transaction as the state change it announces; the [`Relay`] delivers it to the subscriber over
+//! HTTP, signed with Standard Webhooks headers, retrying with exponential backoff until a 2xx.
+//! Past the attempt limit an event becomes a dead letter the operator can list and retry.
+//!
+//! Replicas share the table safely: a relay claims an event by a conditional update that sets a
+//! lease (`locked_until`), so one event is in one relay's hands at a time. The event id is the
+//! `webhook-id`, so a receiver de-duplicates redeliveries by it.
+
+use std::time::Duration;
+
+use actix_web::{get, post, web};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    ApiError,
+    auth::{Authenticated, OperatorOnly},
+    config::Secret,
+    db::{Db, DbConnection, DbError, Migrations, now, schema::outbox},
+    error::Problem,
+    pagination::{PageParams, page},
+    webhook::{self, SigningKey},
+};
+
+/// The outbox table, for services that send events.
+pub const MIGRATIONS: Migrations = crate::migrations!("migrations-outbox/sqlite", "migrations-outbox/postgres");
+
+const PENDING: &str = "pending";
+const DELIVERED: &str = "delivered";
+const DEAD: &str = "dead";
+const MAX_ERROR_LEN: usize = 500;
+
+/// Where events go and how hard to try.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubscriberSettings {
+    /// The receiver's URL; without one, events wait in the outbox.
+    pub url: Option<String>,
+    /// The Standard Webhooks secret (`whsec_…`) shared with the receiver.
+    pub secret: Option<Secret>,
+    pub max_attempts: i32,
+    pub poll_interval_ms: u64,
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    pub timeout_ms: u64,
+}
+
+/// Defaults for [`SubscriberSettings`], as TOML under the given table name.
+pub fn default_settings_toml(table: &str) -> String {
+    format!(
+        "[{table}]\nmax_attempts = 12\npoll_interval_ms = 500\nbackoff_base_ms = 1000\nbackoff_max_ms = 3600000\ntimeout_ms = 10000\n"
+    )
+}
+
+/// Writes an event; call inside the transaction that makes the change it announces.
+pub fn enqueue(conn: &mut DbConnection, event_type: &str, data: &impl Serialize) -> Result<String, DbError> {
+    let id = format!("evt_{}", uuid::Uuid::now_v7().simple());
+    let created_at = now();
+    let payload = serde_json::json!({
+        "type": event_type,
+        "timestamp": created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "data": data,
+    });
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(&id),
+            outbox::event_type.eq(event_type),
+            outbox::payload.eq(payload.to_string()),
+            outbox::status.eq(PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(created_at),
+            outbox::created_at.eq(created_at),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+struct OutboxRow {
+    id: String,
+    event_type: String,
+    payload: String,
+    status: String,
+    attempts: i32,
+    last_error: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+/// Delivers due events to the subscriber.
+pub struct Relay {
+    db: Db,
+    client: reqwest::Client,
+    url: String,
+    key: SigningKey,
+    settings: SubscriberSettings,
+}
+
+impl Relay {
+    /// A relay, or `None` when no subscriber is configured.
+    pub fn new(db: Db, settings: SubscriberSettings) -> anyhow::Result<Option<Self>> {
+        let Some(url) = settings.url.clone() else { return Ok(None) };
+        let secret = settings.secret.as_ref().ok_or_else(|| anyhow::anyhow!("a subscriber URL needs a secret"))?;
+        let client = reqwest::Client::builder().timeout(Duration::from_millis(settings.timeout_ms)).build()?;
+        Ok(Some(Self { db, client, url, key: SigningKey::new(secret.expose()), settings }))
+    }
+
+    /// Delivers forever, every `poll_interval_ms`.
+    pub async fn run(self) {
+        let mut tick = tokio::time::interval(Duration::from_millis(self.settings.poll_interval_ms));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.deliver_due().await {
+                tracing::warn!(error.cause = %e, "outbox relay pass failed");
+            }
+        }
+    }
+
+    /// One pass: claims due events and tries each once. Returns how many were delivered.
+    pub async fn deliver_due(&self) -> Result<usize, DbError> {
+        let lease = chrono::Duration::milliseconds(i64::try_from(self.settings.timeout_ms).unwrap_or(10_000) * 3);
+        let claimed = self.db.run(move |conn| claim(conn, 32, lease)).await?;
+        let mut delivered = 0;
+        for row in claimed {
+            let outcome = self.send(&row).await;
+            delivered += usize::from(outcome.is_ok());
+            let (settings, attempts) = (self.settings.clone(), row.attempts + 1);
+            let id = row.id.clone();
+            if let Err(reason) = &outcome {
+                tracing::warn!(event.id = %row.id, event.type = %row.event_type, attempts, reason = %reason, "delivery failed");
+            }
+            self.db.run(move |conn| record(conn, &id, attempts, outcome, &settings)).await?;
+        }
+        Ok(delivered)
+    }
+
+    async fn send(&self, row: &OutboxRow) -> Result<(), String> {
+        let timestamp = chrono::Utc::now().timestamp();
+        let signature = webhook::standard_signature(&self.key, &row.id, timestamp, row.payload.as_bytes());
+        let response = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header(webhook::ID_HEADER, &row.id)
+            .header(webhook::TIMESTAMP_HEADER, timestamp.to_string())
+            .header(webhook::SIGNATURE_HEADER, signature)
+            .body(row.payload.clone())
+            .send()
+            .await
+            .map_err(|e| format!("request failed: {e}"))?;
+        if response.status().is_success() { Ok(()) } else { Err(format!("receiver answered {}", response.status())) }
+    }
+}
+
+/// Claims up to `batch` due events for `lease`; an event another relay holds is skipped.
+fn claim(conn: &mut DbConnection, batch: i64, lease: chrono::Duration) -> Result<Vec<OutboxRow>, DbError> {
+    let at = now();
+    let free = outbox::locked_until.is_null().or(outbox::locked_until.lt(at));
+    let due: Vec<String> = outbox::table
+        .filter(outbox::status.eq(PENDING).and(outbox::next_attempt_at.le(at)).and(free))
+        .order(outbox::id.asc())
+        .limit(batch)
+        .select(outbox::id)
+        .load(conn)?;
+    let mut claimed = Vec::with_capacity(due.len());
+    for id in due {
+        let free = outbox::locked_until.is_null().or(outbox::locked_until.lt(at));
+        let won = diesel::update(outbox::table.find(&id).filter(outbox::status.eq(PENDING)).filter(free))
+            .set(outbox::locked_until.eq(at + lease))
+            .execute(conn)?;
+        if won == 1 {
+            claimed.push(outbox::table.find(&id).select(OutboxRow::as_select()).first(conn)?);
+        }
+    }
+    Ok(claimed)
+}
+
+/// The delay before attempt `attempts + 1`: doubling from the base, capped.
+fn backoff(attempts: i32, settings: &SubscriberSettings) -> chrono::Duration {
+    let factor = 2_u64.saturating_pow(u32::try_from(attempts.saturating_sub(1)).unwrap_or(0));
+    let ms = settings.backoff_base_ms.saturating_mul(factor).min(settings.backoff_max_ms);
+    chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
+fn record(
+    conn: &mut DbConnection,
+    id: &str,
+    attempts: i32,
+    outcome: Result<(), String>,
+    settings: &SubscriberSettings,
+) -> Result<(), DbError> {
+    let target = outbox::table.find(id);
+    match outcome {
+        Ok(()) => diesel::update(target)
+            .set((
+                outbox::status.eq(DELIVERED),
+                outbox::attempts.eq(attempts),
+                outbox::delivered_at.eq(now()),
+                outbox::locked_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?,
+        Err(reason) => {
+            let status = if attempts >= settings.max_attempts { DEAD } else { PENDING };
+            let reason: String = reason.chars().take(MAX_ERROR_LEN).collect();
+            diesel::update(target)
+                .set((
+                    outbox::status.eq(status),
+                    outbox::attempts.eq(attempts),
+                    outbox::next_attempt_at.eq(now() + backoff(attempts, settings)),
+                    outbox::last_error.eq(reason),
+                    outbox::locked_until.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?
+        }
+    };
+    Ok(())
+}
+
+fn dead_letters(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> Result<Vec<OutboxRow>, DbError> {
+    let mut query = outbox::table.filter(outbox::status.eq(DEAD)).order(outbox::id.asc()).into_boxed();
+    if let Some(after) = after {
+        query = query.filter(outbox::id.gt(after.to_owned()));
+    }
+    Ok(query.limit(limit).select(OutboxRow::as_select()).load(conn)?)
+}
+
+/// Gives a dead letter a fresh round of attempts; false if there is no such dead letter.
+fn requeue(conn: &mut DbConnection, id: &str) -> Result<bool, DbError> {
+    let updated = diesel::update(outbox::table.find(id).filter(outbox::status.eq(DEAD)))
+        .set((outbox::status.eq(PENDING), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now())))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// An event that was not acknowledged within the attempt limit.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeadLetter {
+    pub id: String,
+    pub event_type: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The event as it would be delivered.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeadLetterPage {
+    pub items: Vec<DeadLetter>,
+    pub next_cursor: Option<String>,
+}
+
+/// `?cursor=&limit=`
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeadLetterParams {
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+impl TryFrom<OutboxRow> for DeadLetter {
+    type Error = serde_json::Error;
+    fn try_from(row: OutboxRow) -> Result<Self, Self::Error> {
+        debug_assert_eq!(row.status, DEAD);
+        Ok(Self {
+            payload: serde_json::from_str(&row.payload)?,
+            id: row.id,
+            event_type: row.event_type,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            created_at: row.created_at.and_utc(),
+        })
+    }
+}
+
+/// Lists events that exhausted their attempts, oldest first.
+#[utoipa::path(
+    tag = "outbox",
+    security(("bearer" = [])),
+    params(DeadLetterParams),
+    responses(
+        (status = 200, body = DeadLetterPage),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/outbox/dead-letters")]
+pub async fn list_dead_letters(
+    _who: Authenticated<OperatorOnly>,
+    db: web::Data<Db>,
+    params: web::Query<DeadLetterParams>,
+) -> Result<web::Json<DeadLetterPage>, ApiError> {
+    let paging = PageParams { cursor: params.cursor.clone(), limit: params.limit };
+    let (limit, after) = (paging.limit()?, paging.after()?);
+    let rows = db.run(move |conn| dead_letters(conn, after.as_deref(), i64::from(limit) + 1)).await?;
+    let (rows, next_cursor) = page(rows, limit, |r| r.id.clone());
+    let items = rows.into_iter().map(DeadLetter::try_from).collect::<Result<_, _>>().map_err(ApiError::internal)?;
+    Ok(web::Json(DeadLetterPage { items, next_cursor }))
+}
+
+/// Puts a dead letter back in the queue for a fresh round of attempts.
+#[utoipa::path(
+    tag = "outbox",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 202, description = "Queued again"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/outbox/dead-letters/{id}/retry")]
+pub async fn retry_dead_letter(
+    _who: Authenticated<OperatorOnly>,
+    db: web::Data<Db>,
+    id: web::Path<String>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let key = id.clone();
+    if !db.run(move |conn| requeue(conn, &key)).await? {
+        return Err(ApiError::not_found(format!("dead letter {id}")));
+    }
+    tracing::info!(event.id = %id, "dead letter queued again");
+    Ok(actix_web::HttpResponse::Accepted().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
+
+    use super::*;
+    use crate::{
+        store_test,
+        testing::{TestBackend, TestDatabase},
+    };
+
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    /// A receiver on a free port: `/ok` checks the signature and keeps the event, `/fail` answers 500.
+    async fn receiver() -> (String, Arc<Mutex<Vec<(String, serde_json::Value)>>>) {
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let store = received.clone();
+        let server = HttpServer::new(move || {
+            let store = store.clone();
+            App::new()
+                .route(
+                    "/ok",
+                    web::post().to(move |req: HttpRequest, body: web::Bytes| {
+                        let store = store.clone();
+                        async move {
+                            let header = |name: &str| {
+                                req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+                            };
+                            let id = header(webhook::ID_HEADER);
+                            let valid = webhook::verify_standard(
+                                &SigningKey::new(SECRET),
+                                &id,
+                                &header(webhook::TIMESTAMP_HEADER),
+                                &header(webhook::SIGNATURE_HEADER),
+                                &body,
+                                chrono::Utc::now().timestamp(),
+                            );
+                            if valid.is_err() {
+                                return HttpResponse::Unauthorized().finish();
+                            }
+                            store.lock().unwrap().push((id, serde_json::from_slice(&body).unwrap()));
+                            HttpResponse::NoContent().finish()
+                        }
+                    }),
+                )
+                .route("/fail", web::post().to(|| async { HttpResponse::InternalServerError().finish() }))
+        })
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .unwrap();
+        let port = server.addrs()[0].port();
+        tokio::spawn(server.run());
+        (format!("http://127.0.0.1:{port}"), received)
+    }
+
+    fn settings(url: String, max_attempts: i32) -> SubscriberSettings {
+        SubscriberSettings {
+            url: Some(url),
+            secret: Some(Secret::new(SECRET)),
+            max_attempts,
+            poll_interval_ms: 10,
+            backoff_base_ms: 0,
+            backoff_max_ms: 0,
+            timeout_ms: 2_000,
+        }
+    }
+
+    async fn db(backend: TestBackend) -> Option<(Db, TestDatabase)> {
+        let test_db = TestDatabase::create(backend, "outbox")?;
+        Some((Db::connect(&test_db.url, 4, &[MIGRATIONS]).await.unwrap(), test_db))
+    }
+
+    store_test!(g7_events_are_delivered_signed_and_once, |backend| async move {
+        let Some((db, _guard)) = db(backend).await else { return };
+        let (base, received) = receiver().await;
+        let ids = db
+            .run(|conn| {
+                (0..3)
+                    .map(|n| enqueue(conn, "thing.happened", &serde_json::json!({ "n": n })))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await
+            .unwrap();
+        let relay = Relay::new(db.clone(), settings(format!("{base}/ok"), 3)).unwrap().unwrap();
+
+        assert_eq!(relay.deliver_due().await.unwrap(), 3);
+        assert_eq!(relay.deliver_due().await.unwrap(), 0, "a delivered event is not sent again");
+
+        let received = received.lock().unwrap().clone();
+        assert_eq!(
+            received.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(),
+            ids,
+            "in order, webhook-id is the event id"
+        );
+        assert_eq!(received[2].1["type"], "thing.happened");
+        assert_eq!(received[2].1["data"]["n"], 2);
+    });
+
+    store_test!(g7_undeliverable_events_become_dead_letters_and_can_be_retried, |backend| async move {
+        let Some((db, _guard)) = db(backend).await else { return };
+        let (base, received) = receiver().await;
+        let id = db.run(|conn| enqueue(conn, "thing.failed", &serde_json::json!({}))).await.unwrap();
+        let failing = Relay::new(db.clone(), settings(format!("{base}/fail"), 2)).unwrap().unwrap();
+
+        assert_eq!(failing.deliver_due().await.unwrap(), 0);
+        assert!(db.run(|conn| dead_letters(conn, None, 10)).await.unwrap().is_empty(), "one failure is retried");
+        assert_eq!(failing.deliver_due().await.unwrap(), 0);
+        let dead = db.run(|conn| dead_letters(conn, None, 10)).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].attempts, 2);
+        assert!(dead[0].last_error.as_deref().unwrap().contains("500"));
+        assert_eq!(failing.deliver_due().await.unwrap(), 0, "a dead letter is not retried by itself");
+
+        let key = id.clone();
+        assert!(db.run(move |conn| requeue(conn, &key)).await.unwrap());
+        let healthy = Relay::new(db.clone(), settings(format!("{base}/ok"), 2)).unwrap().unwrap();
+        assert_eq!(healthy.deliver_due().await.unwrap(), 1);
+        assert_eq!(received.lock().unwrap()[0].0, id);
+        assert!(!db.run(|conn| requeue(conn, "evt_unknown")).await.unwrap());
+    });
+
+    store_test!(g7_two_relays_never_send_one_event_twice, |backend| async move {
+        let Some((db, _guard)) = db(backend).await else { return };
+        let (base, received) = receiver().await;
+        db.run(|conn| (0..20).try_for_each(|n| enqueue(conn, "e", &n).map(drop))).await.unwrap();
+        let a = Relay::new(db.clone(), settings(format!("{base}/ok"), 3)).unwrap().unwrap();
+        let b = Relay::new(db.clone(), settings(format!("{base}/ok"), 3)).unwrap().unwrap();
+
+        let (sent_a, sent_b) = tokio::join!(a.deliver_due(), b.deliver_due());
+        assert_eq!(sent_a.unwrap() + sent_b.unwrap(), 20);
+        let mut ids: Vec<String> = received.lock().unwrap().iter().map(|(id, _)| id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 20);
+    });
+
+    #[test]
+    fn g7_backoff_doubles_up_to_the_cap() {
+        let s = SubscriberSettings { backoff_base_ms: 1000, backoff_max_ms: 5000, ..settings(String::new(), 3) };
+        let delays: Vec<i64> = (1..=5).map(|a| backoff(a, &s).num_milliseconds()).collect();
+        assert_eq!(delays, [1000, 2000, 4000, 5000, 5000]);
+    }
+}
