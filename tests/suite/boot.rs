@@ -8,7 +8,7 @@ use platform::{
 store_test!(x8_every_service_boots_ready, |backend| async move {
     for entry in groupbuy::SERVICES {
         let Some(db) = TestDatabase::create(backend, entry.name) else { return };
-        let app = entry.build(settings(&db.url)).await.unwrap();
+        let app = (entry.build_with)(settings(&db.url)).await.unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         for path in ["/health/live", "/health/ready", "/docs/", "/openapi.json", "/metrics"] {

@@ -3,5 +3,6 @@
 
 pub mod catalog;
 pub mod money;
+pub mod payments;
 
 pub use money::MoneyDto;

@@ -52,3 +52,15 @@ id_type!(
     /// A product in the catalog.
     ProductId
 );
+id_type!(
+    /// A buying group.
+    GroupId
+);
+id_type!(
+    /// A payment: a hold or a charge on one member's payment method.
+    PaymentId
+);
+id_type!(
+    /// A refund of (part of) a captured payment.
+    RefundId
+);

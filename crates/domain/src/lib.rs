@@ -2,12 +2,14 @@
 //! and the pricing rules. Nothing here performs I/O, so the rules can be tested exhaustively.
 
 pub mod ids;
+pub mod ledger;
 pub mod money;
+pub mod payment;
 pub mod pricing;
 pub mod product;
 pub mod validation;
 
-pub use ids::{ProductId, SupplierId};
+pub use ids::{GroupId, PaymentId, ProductId, RefundId, SupplierId};
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{DiscountRate, DiscountTable, PriceTier, PriceTiers, TierBasis};
 pub use product::{AttributeConstraint, BundleComponent, ProductDetails, ProductKind};

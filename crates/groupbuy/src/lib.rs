@@ -3,34 +3,58 @@
 pub mod launcher;
 pub mod secret;
 
-use std::path::Path;
+use std::{future::Future, path::PathBuf, pin::Pin};
 
 use platform::{
-    config::{ConfigError, ServiceSettings},
+    config::ServiceSettings,
     server::{Application, ServiceDef},
 };
+
+type Built = Pin<Box<dyn Future<Output = anyhow::Result<Application>> + Send>>;
 
 /// A service the launcher can run.
 pub struct ServiceEntry {
     pub name: &'static str,
     pub default_port: u16,
     pub def: fn() -> ServiceDef,
-    pub settings: fn(Option<&Path>) -> Result<ServiceSettings, ConfigError>,
-}
-
-impl ServiceEntry {
-    pub async fn build(&self, settings: ServiceSettings) -> anyhow::Result<Application> {
-        Application::build((self.def)(), settings).await
-    }
+    /// Loads the service's settings (defaults, optional file, `GROUPBUY_…` variables), starts
+    /// logging and builds it.
+    pub start: fn(Option<PathBuf>) -> Built,
+    /// Builds it on the given platform settings with its own defaults for the rest (tests).
+    pub build_with: fn(ServiceSettings) -> Built,
 }
 
 /// Every service of the suite, in start order. The others join as they land.
-pub const SERVICES: &[ServiceEntry] = &[ServiceEntry {
-    name: catalog::NAME,
-    default_port: catalog::DEFAULT_PORT,
-    def: catalog::service,
-    settings: catalog::settings,
-}];
+pub const SERVICES: &[ServiceEntry] = &[
+    ServiceEntry {
+        name: catalog::NAME,
+        default_port: catalog::DEFAULT_PORT,
+        def: catalog::service,
+        start: |file| {
+            Box::pin(async move {
+                let settings = catalog::settings(file.as_deref())?;
+                platform::telemetry::init(&settings.telemetry);
+                catalog::build(settings).await
+            })
+        },
+        build_with: |settings| Box::pin(catalog::build(settings)),
+    },
+    ServiceEntry {
+        name: payments::NAME,
+        default_port: payments::DEFAULT_PORT,
+        def: payments::service,
+        start: |file| {
+            Box::pin(async move {
+                let config = payments::settings(file.as_deref())?;
+                platform::telemetry::init(&config.service.telemetry);
+                payments::build(config).await
+            })
+        },
+        build_with: |settings| {
+            Box::pin(async move { payments::build(payments::config::with_defaults(settings)?).await })
+        },
+    },
+];
 
 pub fn find(name: &str) -> Option<&'static ServiceEntry> {
     SERVICES.iter().find(|s| s.name == name)

@@ -80,9 +80,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Cmd::Serve { service, config } => {
             let entry = groupbuy::find(&service).with_context(|| format!("unknown service `{service}`"))?;
-            let settings = (entry.settings)(config.as_deref())?;
-            platform::telemetry::init(&settings.telemetry);
-            entry.build(settings).await?.run_until_stopped().await?;
+            (entry.start)(config).await?.run_until_stopped().await?;
             Ok(())
         }
         Cmd::Token { role, subject, supplier_id, ttl_minutes, data_dir } => {
@@ -90,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
             let secret = groupbuy::secret::load_or_create(&data_dir)?;
             let subject = subject.unwrap_or_else(|| format!("dev-{}", role.as_str()));
             // The issuer and audience the services check, defaults and `GROUPBUY_AUTH__…` alike.
-            let auth = platform::config::load::<ServiceSettings>("groupbuy", 0, None)?.auth;
+            let auth = platform::config::load::<ServiceSettings>("groupbuy", 0, "", None)?.auth;
             let token = TokenIssuer::hs256(&secret, &auth.issuer, &auth.audience).issue(
                 role,
                 &subject,

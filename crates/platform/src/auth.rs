@@ -207,6 +207,8 @@ role_sets! {
     SupplierOrOperator => [Supplier, Operator];
     /// Another groupbuy service.
     ServiceOnly => [Service];
+    /// Another groupbuy service, or the operator looking.
+    ServiceOrOperator => [Service, Operator];
     /// A shopper.
     ShopperOnly => [Shopper];
     /// A supplier, for itself.

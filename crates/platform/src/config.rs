@@ -92,8 +92,14 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Loads a service's settings. `service` names the default SQLite file; `port` is its default port.
-pub fn load<T: serde::de::DeserializeOwned>(service: &str, port: u16, file: Option<&Path>) -> Result<T, ConfigError> {
+/// Loads a service's settings. `service` names the default SQLite file; `port` is its default port;
+/// `extra_defaults` is TOML for the service's own sections.
+pub fn load<T: serde::de::DeserializeOwned>(
+    service: &str,
+    port: u16,
+    extra_defaults: &str,
+    file: Option<&Path>,
+) -> Result<T, ConfigError> {
     let defaults = format!(
         r#"
         [server]
@@ -114,12 +120,22 @@ pub fn load<T: serde::de::DeserializeOwned>(service: &str, port: u16, file: Opti
         body_bytes = 262144
         "#
     );
-    let mut builder = config::Config::builder().add_source(config::File::from_str(&defaults, config::FileFormat::Toml));
+    let mut builder = config::Config::builder()
+        .add_source(config::File::from_str(&defaults, config::FileFormat::Toml))
+        .add_source(config::File::from_str(extra_defaults, config::FileFormat::Toml));
     if let Some(path) = file {
         builder = builder.add_source(config::File::from(path).required(true));
     }
     builder
         .add_source(config::Environment::with_prefix("GROUPBUY").prefix_separator("_").separator("__"))
+        .build()?
+        .try_deserialize()
+}
+
+/// Deserializes TOML text alone, with no files or environment (a service's own defaults).
+pub fn from_toml<T: serde::de::DeserializeOwned>(toml: &str) -> Result<T, ConfigError> {
+    config::Config::builder()
+        .add_source(config::File::from_str(toml, config::FileFormat::Toml))
         .build()?
         .try_deserialize()
 }

@@ -34,6 +34,8 @@ macro_rules! error_codes {
 
 error_codes! {
     MalformedRequest => (BAD_REQUEST, "malformed-request", "The request could not be read"),
+    IdempotencyKeyRequired => (BAD_REQUEST, "idempotency-key-required", "This request needs an Idempotency-Key header"),
+    InvalidSignature => (BAD_REQUEST, "invalid-signature", "The webhook signature is missing, wrong or stale"),
     Unauthenticated => (UNAUTHORIZED, "unauthenticated", "A valid bearer token is required"),
     Forbidden => (FORBIDDEN, "forbidden", "This caller may not do this"),
     NotFound => (NOT_FOUND, "not-found", "No such resource"),
@@ -45,6 +47,7 @@ error_codes! {
     ValidationFailed => (UNPROCESSABLE_ENTITY, "validation-failed", "The request has invalid fields"),
     IdempotencyKeyReused => (UNPROCESSABLE_ENTITY, "idempotency-key-reused", "This Idempotency-Key was used with a different request"),
     Internal => (INTERNAL_SERVER_ERROR, "internal", "Internal server error"),
+    BadGateway => (BAD_GATEWAY, "provider-unavailable", "An upstream provider failed; retry with the same Idempotency-Key"),
     Unavailable => (SERVICE_UNAVAILABLE, "unavailable", "The service is not ready"),
 }
 

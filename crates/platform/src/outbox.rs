@@ -332,64 +332,16 @@ pub async fn retry_dead_letter(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
-    use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
-
     use super::*;
     use crate::{
         store_test,
-        testing::{TestBackend, TestDatabase},
+        testing::{RECEIVER_SECRET, TestBackend, TestDatabase, WebhookReceiver},
     };
-
-    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-    /// A receiver on a free port: `/ok` checks the signature and keeps the event, `/fail` answers 500.
-    async fn receiver() -> (String, Arc<Mutex<Vec<(String, serde_json::Value)>>>) {
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let store = received.clone();
-        let server = HttpServer::new(move || {
-            let store = store.clone();
-            App::new()
-                .route(
-                    "/ok",
-                    web::post().to(move |req: HttpRequest, body: web::Bytes| {
-                        let store = store.clone();
-                        async move {
-                            let header = |name: &str| {
-                                req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
-                            };
-                            let id = header(webhook::ID_HEADER);
-                            let valid = webhook::verify_standard(
-                                &SigningKey::new(SECRET),
-                                &id,
-                                &header(webhook::TIMESTAMP_HEADER),
-                                &header(webhook::SIGNATURE_HEADER),
-                                &body,
-                                chrono::Utc::now().timestamp(),
-                            );
-                            if valid.is_err() {
-                                return HttpResponse::Unauthorized().finish();
-                            }
-                            store.lock().unwrap().push((id, serde_json::from_slice(&body).unwrap()));
-                            HttpResponse::NoContent().finish()
-                        }
-                    }),
-                )
-                .route("/fail", web::post().to(|| async { HttpResponse::InternalServerError().finish() }))
-        })
-        .workers(1)
-        .bind(("127.0.0.1", 0))
-        .unwrap();
-        let port = server.addrs()[0].port();
-        tokio::spawn(server.run());
-        (format!("http://127.0.0.1:{port}"), received)
-    }
 
     fn settings(url: String, max_attempts: i32) -> SubscriberSettings {
         SubscriberSettings {
             url: Some(url),
-            secret: Some(Secret::new(SECRET)),
+            secret: Some(Secret::new(RECEIVER_SECRET)),
             max_attempts,
             poll_interval_ms: 10,
             backoff_base_ms: 0,
@@ -405,7 +357,7 @@ mod tests {
 
     store_test!(g7_events_are_delivered_signed_and_once, |backend| async move {
         let Some((db, _guard)) = db(backend).await else { return };
-        let (base, received) = receiver().await;
+        let receiver = WebhookReceiver::start().await;
         let ids = db
             .run(|conn| {
                 (0..3)
@@ -414,12 +366,12 @@ mod tests {
             })
             .await
             .unwrap();
-        let relay = Relay::new(db.clone(), settings(format!("{base}/ok"), 3)).unwrap().unwrap();
+        let relay = Relay::new(db.clone(), settings(receiver.url.clone(), 3)).unwrap().unwrap();
 
         assert_eq!(relay.deliver_due().await.unwrap(), 3);
         assert_eq!(relay.deliver_due().await.unwrap(), 0, "a delivered event is not sent again");
 
-        let received = received.lock().unwrap().clone();
+        let received = receiver.received();
         assert_eq!(
             received.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(),
             ids,
@@ -431,9 +383,9 @@ mod tests {
 
     store_test!(g7_undeliverable_events_become_dead_letters_and_can_be_retried, |backend| async move {
         let Some((db, _guard)) = db(backend).await else { return };
-        let (base, received) = receiver().await;
+        let receiver = WebhookReceiver::start().await;
         let id = db.run(|conn| enqueue(conn, "thing.failed", &serde_json::json!({}))).await.unwrap();
-        let failing = Relay::new(db.clone(), settings(format!("{base}/fail"), 2)).unwrap().unwrap();
+        let failing = Relay::new(db.clone(), settings(format!("{}fail", receiver.url), 2)).unwrap().unwrap();
 
         assert_eq!(failing.deliver_due().await.unwrap(), 0);
         assert!(db.run(|conn| dead_letters(conn, None, 10)).await.unwrap().is_empty(), "one failure is retried");
@@ -446,22 +398,22 @@ mod tests {
 
         let key = id.clone();
         assert!(db.run(move |conn| requeue(conn, &key)).await.unwrap());
-        let healthy = Relay::new(db.clone(), settings(format!("{base}/ok"), 2)).unwrap().unwrap();
+        let healthy = Relay::new(db.clone(), settings(receiver.url.clone(), 2)).unwrap().unwrap();
         assert_eq!(healthy.deliver_due().await.unwrap(), 1);
-        assert_eq!(received.lock().unwrap()[0].0, id);
+        assert_eq!(receiver.received()[0].0, id);
         assert!(!db.run(|conn| requeue(conn, "evt_unknown")).await.unwrap());
     });
 
     store_test!(g7_two_relays_never_send_one_event_twice, |backend| async move {
         let Some((db, _guard)) = db(backend).await else { return };
-        let (base, received) = receiver().await;
+        let receiver = WebhookReceiver::start().await;
         db.run(|conn| (0..20).try_for_each(|n| enqueue(conn, "e", &n).map(drop))).await.unwrap();
-        let a = Relay::new(db.clone(), settings(format!("{base}/ok"), 3)).unwrap().unwrap();
-        let b = Relay::new(db.clone(), settings(format!("{base}/ok"), 3)).unwrap().unwrap();
+        let a = Relay::new(db.clone(), settings(receiver.url.clone(), 3)).unwrap().unwrap();
+        let b = Relay::new(db.clone(), settings(receiver.url.clone(), 3)).unwrap().unwrap();
 
         let (sent_a, sent_b) = tokio::join!(a.deliver_due(), b.deliver_due());
         assert_eq!(sent_a.unwrap() + sent_b.unwrap(), 20);
-        let mut ids: Vec<String> = received.lock().unwrap().iter().map(|(id, _)| id.clone()).collect();
+        let mut ids: Vec<String> = receiver.received().into_iter().map(|(id, _)| id).collect();
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), 20);

@@ -8,7 +8,7 @@ use actix_web::{
     App, HttpRequest, HttpResponse, HttpServer, ResponseError,
     dev::Server,
     error::{PathError, QueryPayloadError},
-    middleware::from_fn,
+    middleware::{self, from_fn},
     web,
 };
 use utoipa::openapi::{
@@ -36,6 +36,9 @@ pub struct ServiceDef {
     /// The service's migration sets, applied in order after the platform's own.
     pub migrations: &'static [Migrations],
     pub routes: fn(&mut ServiceConfig),
+    /// Whether the platform's `Idempotency-Key` middleware handles POSTs. A service that records
+    /// its effects and their keys in one transaction (payments) turns it off.
+    pub idempotency_middleware: bool,
 }
 
 /// The service's OpenAPI 3.1 document, generated from its real handlers.
@@ -70,6 +73,15 @@ impl Application {
     /// Connects the database (migrating it), binds the listener (port 0 picks a free one) and
     /// builds the server.
     pub async fn build(def: ServiceDef, settings: ServiceSettings) -> anyhow::Result<Self> {
+        Self::build_with(def, settings, |_| {}).await
+    }
+
+    /// Like [`build`](Self::build), with the service's own shared state: `state` registers app
+    /// data (a provider client, settings) on every worker.
+    pub async fn build_with<S>(def: ServiceDef, settings: ServiceSettings, state: S) -> anyhow::Result<Self>
+    where
+        S: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+    {
         let verifier = web::Data::new(TokenVerifier::from_settings(&settings.auth)?);
         let db = Db::connect(settings.database.url.expose(), settings.database.pool_size, def.migrations).await?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
@@ -84,6 +96,7 @@ impl Application {
 
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
+                .configure(state.clone())
                 .app_data(db_data.clone())
                 .app_data(verifier.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
@@ -97,7 +110,7 @@ impl Application {
             app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
                 .route("/docs", web::get().to(redirect_to_docs))
                 .default_service(web::to(unknown_route))
-                .wrap(from_fn(idempotency::idempotent_posts))
+                .wrap(middleware::Condition::new(def.idempotency_middleware, from_fn(idempotency::idempotent_posts)))
                 .wrap(metrics.clone())
                 .wrap(from_fn(context::trace_requests))
         })

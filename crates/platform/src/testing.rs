@@ -109,3 +109,78 @@ macro_rules! store_test {
         }
     };
 }
+
+/// A local receiver for the platform's outgoing webhooks: it checks each delivery's Standard
+/// Webhooks signature and keeps the valid ones. Stands in for a peer service that does not exist yet.
+pub struct WebhookReceiver {
+    pub url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>,
+}
+
+/// The secret test receivers and relays share.
+pub const RECEIVER_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+impl WebhookReceiver {
+    /// Listens on a free port; `/` accepts signed deliveries, `/fail` answers 500.
+    pub async fn start() -> Self {
+        use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let store = received.clone();
+        let server = HttpServer::new(move || {
+            let store = store.clone();
+            App::new()
+                .route(
+                    "/",
+                    web::post().to(move |req: HttpRequest, body: web::Bytes| {
+                        let store = store.clone();
+                        async move {
+                            let header = |name: &str| {
+                                req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+                            };
+                            let id = header(crate::webhook::ID_HEADER);
+                            let valid = crate::webhook::verify_standard(
+                                &crate::webhook::SigningKey::new(RECEIVER_SECRET),
+                                &id,
+                                &header(crate::webhook::TIMESTAMP_HEADER),
+                                &header(crate::webhook::SIGNATURE_HEADER),
+                                &body,
+                                chrono::Utc::now().timestamp(),
+                            );
+                            let Ok(event) = serde_json::from_slice(&body) else {
+                                return HttpResponse::BadRequest().finish();
+                            };
+                            if valid.is_err() {
+                                return HttpResponse::Unauthorized().finish();
+                            }
+                            store.lock().expect("receiver lock").push((id, event));
+                            HttpResponse::NoContent().finish()
+                        }
+                    }),
+                )
+                .route("/fail", web::post().to(|| async { HttpResponse::InternalServerError().finish() }))
+        })
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .expect("bind receiver");
+        let port = server.addrs()[0].port();
+        tokio::spawn(server.run());
+        Self { url: format!("http://127.0.0.1:{port}/"), received }
+    }
+
+    /// The deliveries so far: (webhook-id, event).
+    pub fn received(&self) -> Vec<(String, serde_json::Value)> {
+        self.received.lock().expect("receiver lock").clone()
+    }
+
+    /// Waits up to 10 s for an event of `event_type` matching `pred`.
+    pub async fn wait_for(&self, event_type: &str, pred: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        for _ in 0..200 {
+            if let Some((_, e)) = self.received().into_iter().find(|(_, e)| e["type"] == event_type && pred(e)) {
+                return e;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no `{event_type}` event arrived; got {:?}", self.received());
+    }
+}

@@ -25,12 +25,13 @@ pub fn service() -> ServiceDef {
         description: "Suppliers, products of six kinds, price tiers and discount-rate tables. Reads are public.",
         migrations: &[MIGRATIONS],
         routes: routes::configure,
+        idempotency_middleware: true,
     }
 }
 
 /// Settings from defaults, an optional file and `GROUPBUY_…` variables.
 pub fn settings(file: Option<&Path>) -> Result<ServiceSettings, platform::config::ConfigError> {
-    platform::config::load(NAME, DEFAULT_PORT, file)
+    platform::config::load(NAME, DEFAULT_PORT, "", file)
 }
 
 /// Builds the catalog on `settings` (port 0 in tests).

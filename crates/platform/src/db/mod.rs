@@ -132,7 +132,11 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
-        self.run(move |conn| diesel::Connection::transaction(conn, work)).await
+        self.run(move |conn| match conn {
+            DbConnection::Postgresql(_) => diesel::Connection::transaction(conn, work),
+            DbConnection::Sqlite(_) => sqlite_immediate_transaction(conn, work),
+        })
+        .await
     }
 
     /// Ready means: a connection answers and no migration is pending.
@@ -165,6 +169,36 @@ fn pending(conn: &mut DbConnection, set: Migrations) -> Result<bool, DbError> {
         DbConnection::Sqlite(c) => c.has_pending_migration((set.sqlite)()),
     };
     result.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// A SQLite transaction that takes the write lock at `BEGIN`. A deferred transaction that reads
+/// first and writes later fails at once with `SQLITE_BUSY` when another writer committed in
+/// between, whatever the busy timeout; taking the lock up front makes it wait its turn instead.
+/// Nested `transaction` calls inside `work` become savepoints as usual.
+fn sqlite_immediate_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if let DbConnection::Sqlite(inner) = conn {
+        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    }
+    let result = work(conn);
+    let DbConnection::Sqlite(inner) = conn else { return result };
+    match result {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(inner) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(inner);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(inner)?;
+            Err(e)
+        }
+    }
 }
 
 /// Server-grade SQLite: concurrent readers with one writer (WAL), waiting rather than failing on a

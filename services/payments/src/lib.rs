@@ -1,0 +1,70 @@
+//! The payments adapter (PRODUCT.md P1-P5): one API over payment providers for groups, provider
+//! webhooks, a double-entry ledger per group, and outcomes sent to groups through the outbox.
+
+pub mod config;
+pub mod db;
+pub mod outcomes;
+pub mod provider;
+pub mod routes;
+
+use std::{path::Path, time::Duration};
+
+use actix_web::web;
+use platform::{
+    db::Migrations,
+    outbox::{self, Relay},
+    server::{Application, ServiceDef},
+};
+
+pub use config::{Config, DEFAULT_PORT, NAME};
+use provider::{Provider, sandbox::Sandbox};
+
+const MIGRATIONS: Migrations = platform::migrations!();
+
+pub fn service() -> ServiceDef {
+    ServiceDef {
+        name: NAME,
+        version: env!("CARGO_PKG_VERSION"),
+        description: "Holds, captures, charges and refunds over one API for groups; provider webhooks; a double-entry \
+                      ledger per group. Internal endpoints take a service token and an Idempotency-Key.",
+        migrations: &[outbox::MIGRATIONS, MIGRATIONS],
+        routes: routes::configure,
+        // Operations and their keys are recorded in the same transactions as the money they move.
+        idempotency_middleware: false,
+    }
+}
+
+pub fn settings(file: Option<&Path>) -> Result<Config, platform::config::ConfigError> {
+    config::load(file)
+}
+
+/// Builds the service, points the sandbox's webhooks at itself and starts the outbox relay.
+pub async fn build(config: Config) -> anyhow::Result<Application> {
+    let p = &config.payments;
+    let provider = match p.provider {
+        config::ProviderKind::Sandbox => {
+            let secret = p
+                .sandbox
+                .webhook_secret
+                .as_ref()
+                .map_or_else(|| format!("whsec_{}", uuid::Uuid::new_v4().simple()), |s| s.expose().to_owned());
+            Provider::Sandbox(Sandbox::new(
+                &secret,
+                Duration::from_millis(p.sandbox.async_delay_ms),
+                chrono::Duration::days(p.hold_days),
+            ))
+        }
+    };
+    let provider = web::Data::new(provider);
+    let shared = provider.clone();
+    let app = Application::build_with(service(), config.service.clone(), move |cfg| {
+        cfg.app_data(shared.clone());
+    })
+    .await?;
+    let Provider::Sandbox(sandbox) = provider.as_ref();
+    sandbox.set_webhook_url(format!("http://127.0.0.1:{}/v1/webhooks/sandbox", app.port()));
+    if let Some(relay) = Relay::new(app.db().clone(), config.payments.subscriber.clone())? {
+        tokio::spawn(relay.run());
+    }
+    Ok(app)
+}

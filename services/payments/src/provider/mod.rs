@@ -1,0 +1,107 @@
+//! One interface over payment providers (PRODUCT.md P1, P2). Each call carries an idempotency key
+//! derived from the operation's, so a retried call never moves money twice at the provider.
+
+pub mod sandbox;
+
+use chrono::NaiveDateTime;
+use contracts::payments::MethodType;
+use domain::Money;
+use platform::webhook::SigningKey;
+
+/// What a provider said about a payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Authorized {
+        provider_ref: String,
+        hold_expires_at: NaiveDateTime,
+    },
+    Captured {
+        provider_ref: String,
+    },
+    /// Accepted; the result comes by webhook.
+    Processing {
+        provider_ref: String,
+    },
+    RequiresAction {
+        provider_ref: String,
+    },
+    Voided {
+        provider_ref: String,
+    },
+    Failed {
+        provider_ref: Option<String>,
+        code: String,
+    },
+}
+
+/// What a provider said about a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    Succeeded { provider_ref: String },
+    Failed { code: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the payment provider could not be reached or failed: {0}")]
+pub struct ProviderError(pub String);
+
+/// A new hold or charge as the provider sees it.
+pub struct PaymentOrder<'a> {
+    pub amount: Money,
+    pub method: MethodType,
+    pub token: Option<&'a str>,
+    /// Charge now (true) or hold for a later capture (false).
+    pub capture_now: bool,
+    pub idempotency_key: String,
+}
+
+/// The configured provider.
+pub enum Provider {
+    Sandbox(sandbox::Sandbox),
+}
+
+impl Provider {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Sandbox(_) => "sandbox",
+        }
+    }
+
+    /// How long a card hold lasts.
+    pub fn hold(&self) -> chrono::Duration {
+        match self {
+            Self::Sandbox(s) => s.hold(),
+        }
+    }
+
+    /// Verifies this provider's webhooks.
+    pub fn webhook_key(&self) -> &SigningKey {
+        match self {
+            Self::Sandbox(s) => s.webhook_key(),
+        }
+    }
+
+    pub async fn create(&self, order: PaymentOrder<'_>) -> Result<Outcome, ProviderError> {
+        match self {
+            Self::Sandbox(s) => Ok(s.create(order)),
+        }
+    }
+
+    pub async fn capture(&self, provider_ref: &str, amount: Money, _key: &str) -> Result<Outcome, ProviderError> {
+        match self {
+            Self::Sandbox(_) => Ok(sandbox::Sandbox::capture(provider_ref, amount)),
+        }
+    }
+
+    pub async fn void(&self, provider_ref: &str, _key: &str) -> Result<Outcome, ProviderError> {
+        match self {
+            Self::Sandbox(_) => Ok(Outcome::Voided { provider_ref: provider_ref.to_owned() }),
+        }
+    }
+
+    pub async fn refund(&self, provider_ref: &str, amount: Money, key: &str) -> Result<RefundOutcome, ProviderError> {
+        match self {
+            Self::Sandbox(_) => Ok(sandbox::Sandbox::refund(provider_ref, amount, key)),
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The `Idempotency-Key` every payments POST requires (PRODUCT.md P5), and replays of stored answers.
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
+use platform::{ApiError, ErrorCode, auth::Principal};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// A caller's key and the fingerprint of its request.
+#[derive(Clone)]
+pub struct OperationKey {
+    pub scope: String,
+    pub key: String,
+    pub hash: String,
+}
+
+impl OperationKey {
+    pub fn new(req: &HttpRequest, who: &Principal, body: &impl Serialize) -> Result<Self, ApiError> {
+        let key = req
+            .headers()
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::IdempotencyKeyRequired,
+                    "send an Idempotency-Key of 1 to 255 visible characters",
+                )
+            })?;
+        let mut hasher = Sha256::new();
+        hasher.update(req.path());
+        hasher.update([0]);
+        hasher.update(serde_json::to_vec(body).map_err(ApiError::internal)?);
+        Ok(Self {
+            scope: format!("{}:{}", who.role.as_str(), who.subject),
+            key: key.to_owned(),
+            hash: hex::encode(hasher.finalize()),
+        })
+    }
+}
+
+/// The stored answer to an earlier request with the same key.
+pub fn replay(status: u16, body: String) -> HttpResponse {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .insert_header((platform::idempotency::REPLAYED_HEADER, "true"))
+        .body(body)
+}
+
+/// A fresh answer, as stored for replays.
+pub fn answer(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status).content_type("application/json").body(body)
+}
+
+/// The provider failed: the operation stays open and a retry with the same key finishes it.
+pub fn provider_failed(e: crate::provider::ProviderError) -> ApiError {
+    tracing::warn!(error.cause = %e, "provider call failed");
+    ApiError::new(ErrorCode::BadGateway, "the payment provider failed; retry with the same Idempotency-Key")
+}

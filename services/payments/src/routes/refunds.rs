@@ -1,0 +1,190 @@
+//! Refunds: partial or full, never more than was captured and not yet refunded (PRODUCT.md P1).
+
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use contracts::payments::{NewRefund, Refund};
+use domain::{GroupId, PaymentId, RefundId, Violations, ledger::Entry};
+use platform::{
+    ApiError,
+    auth::{Authenticated, ServiceOnly, ServiceOrOperator},
+    db::Db,
+    error::Problem,
+    json::Json,
+    outbox,
+};
+
+use super::{
+    idempotency::{OperationKey, answer, provider_failed, replay},
+    payments::payment_error,
+};
+use crate::{
+    db::{
+        ledger,
+        operations::{self, Claim},
+        payments,
+        rows::{PaymentRow, RefundRow},
+    },
+    provider::{Provider, RefundOutcome},
+};
+
+const MAX_REASON: usize = 64;
+
+enum Step {
+    Go(Box<(RefundRow, PaymentRow)>),
+    Replay(u16, String),
+}
+
+/// Refunds part or all of a captured payment.
+#[utoipa::path(
+    tag = "refunds",
+    security(("bearer" = [])),
+    params(("id" = PaymentId, Path), ("Idempotency-Key" = String, Header, description = "Required")),
+    request_body = NewRefund,
+    responses(
+        (status = 201, body = Refund, description = "The refund: succeeded, or failed at the provider"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "More than can still be refunded"),
+        (status = 502, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/payments/{id}/refunds")]
+#[tracing::instrument(skip_all, fields(payment.id = %id))]
+pub async fn create_refund(
+    who: Authenticated<ServiceOnly>,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    provider: web::Data<Provider>,
+    id: web::Path<PaymentId>,
+    body: Json<NewRefund>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, body) = (id.into_inner(), body.into_inner());
+    let op = OperationKey::new(&req, &who, &body)?;
+    let mut v = Violations::new();
+    let amount = body.amount.parse_non_negative("amount", &mut v);
+    let reason = body.reason.clone().unwrap_or_else(|| "requested".to_owned());
+    v.check(!reason.is_empty() && reason.len() <= MAX_REASON, "reason", format!("1 to {MAX_REASON} characters"));
+    v.into_result()?;
+    let amount = amount.ok_or_else(|| ApiError::invalid_field("amount", "is invalid"))?;
+    let amount_minor = amount.to_minor().map_err(|e| ApiError::invalid_field("amount.amount", e.to_string()))?;
+
+    let claim_op = op.clone();
+    let refund_id = RefundId::generate().to_string();
+    let step = db
+        .transaction(move |conn| {
+            let payment = payments::get(conn, id)?;
+            match operations::claim(conn, &claim_op.scope, &claim_op.key, &claim_op.hash, &refund_id)? {
+                Claim::Replay { status, body } => return Ok(Step::Replay(status, body)),
+                Claim::Resume { resource_id } => {
+                    let refund =
+                        payments::find_refund(conn, &resource_id)?.ok_or_else(|| ApiError::not_found("refund"))?;
+                    return Ok(Step::Go(Box::new((refund, payment))));
+                }
+                Claim::New => {}
+            }
+            let group: GroupId = payment.group_id.parse().map_err(ApiError::internal)?;
+            if ledger::settled_at(conn, group)?.is_some() {
+                return Err(ApiError::conflict(format!("group {group} is settled")));
+            }
+            if amount.currency() != payment.currency()? {
+                return Err(ApiError::invalid_field(
+                    "amount.currency",
+                    format!("the payment is in {}", payment.currency),
+                ));
+            }
+            // The domain explains a refusal; the guarded update makes it hold under concurrency.
+            payment.book()?.reserve_refund(amount).map_err(payment_error)?;
+            if !payments::reserve_refund(conn, &payment.id, amount_minor)? {
+                return Err(ApiError::invalid_field("amount", "more than can still be refunded"));
+            }
+            let now = platform::db::now();
+            let refund = RefundRow {
+                id: refund_id,
+                payment_id: payment.id.clone(),
+                amount_minor,
+                reason,
+                state: "pending".to_owned(),
+                provider_ref: None,
+                failure_code: None,
+                created_at: now,
+                updated_at: now,
+            };
+            payments::insert_refund(conn, &refund)?;
+            Ok(Step::Go(Box::new((refund, payment))))
+        })
+        .await?;
+    let (refund, payment) = match step {
+        Step::Replay(status, body) => return Ok(replay(status, body)),
+        Step::Go(pair) => *pair,
+    };
+    let provider_ref = payment.provider_ref.clone().unwrap_or_default();
+    let outcome = provider.refund(&provider_ref, amount, &refund.id).await.map_err(provider_failed)?;
+    let body = db
+        .transaction(move |conn| {
+            record(conn, &refund, &outcome)?;
+            let stored = payments::find_refund(conn, &refund.id)?.ok_or_else(|| ApiError::not_found("refund"))?;
+            let body = serde_json::to_string(&stored.to_dto(payment.currency()?)?).map_err(ApiError::internal)?;
+            operations::finish(conn, &op.scope, &op.key, 201, &body)?;
+            Ok::<_, ApiError>(body)
+        })
+        .await?;
+    Ok(answer(StatusCode::CREATED, body))
+}
+
+/// Books the provider's answer: the refund's state, the payment's amounts, the ledger, the event.
+fn record(conn: &mut platform::db::DbConnection, refund: &RefundRow, outcome: &RefundOutcome) -> Result<(), ApiError> {
+    let (state, provider_ref, code) = match outcome {
+        RefundOutcome::Succeeded { provider_ref } => ("succeeded", Some(provider_ref.as_str()), None),
+        RefundOutcome::Failed { code } => ("failed", None, Some(code.as_str())),
+    };
+    if !payments::settle_refund(conn, &refund.id, state, provider_ref, code)? {
+        return Ok(()); // recorded already
+    }
+    let payment = if state == "succeeded" {
+        let payment = payments::record_refund(conn, &refund.payment_id, refund.amount_minor)?;
+        let group: GroupId = payment.group_id.parse().map_err(ApiError::internal)?;
+        let entry = Entry::refund(group, payment.money(refund.amount_minor)?).map_err(ApiError::internal)?;
+        ledger::post(conn, group, &refund.id, &entry)?;
+        payment
+    } else {
+        payments::release_refund(conn, &refund.payment_id, refund.amount_minor)?;
+        payments::find(conn, &refund.payment_id)?.ok_or_else(|| ApiError::not_found("payment"))?
+    };
+    let stored = payments::find_refund(conn, &refund.id)?.ok_or_else(|| ApiError::not_found("refund"))?;
+    let event = serde_json::json!({ "refund": stored.to_dto(payment.currency()?)?, "payment": payment.to_dto()? });
+    outbox::enqueue(conn, &format!("refund.{state}"), &event)?;
+    tracing::info!(refund.id = %refund.id, state, "refund recorded");
+    Ok(())
+}
+
+/// Reads a refund.
+#[utoipa::path(
+    tag = "refunds",
+    security(("bearer" = [])),
+    params(("id" = RefundId, Path)),
+    responses(
+        (status = 200, body = Refund),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/refunds/{id}")]
+pub async fn get_refund(
+    _who: Authenticated<ServiceOrOperator>,
+    db: web::Data<Db>,
+    id: web::Path<RefundId>,
+) -> Result<web::Json<Refund>, ApiError> {
+    let id = id.into_inner();
+    let refund = db
+        .run(move |conn| {
+            let refund = payments::find_refund(conn, &id.to_string())?
+                .ok_or_else(|| ApiError::not_found(format!("refund {id}")))?;
+            let payment = payments::find(conn, &refund.payment_id)?.ok_or_else(|| ApiError::not_found("payment"))?;
+            refund.to_dto(payment.currency()?)
+        })
+        .await?;
+    Ok(web::Json(refund))
+}

@@ -1,0 +1,129 @@
+//! Starts the real payments service with a fresh database, a fast sandbox and a local receiver
+//! standing in for groups.
+
+use domain::GroupId;
+use platform::{
+    auth::Role,
+    config::Secret,
+    testing::{RECEIVER_SECRET, TestBackend, TestDatabase, WebhookReceiver, settings, token},
+};
+use reqwest::{Method, Response};
+use serde_json::{Value, json};
+
+/// The sandbox's webhook secret in tests, so that tests can sign events as the provider.
+pub const SANDBOX_SECRET: &str = "whsec_c2FuZGJveC10ZXN0LXNlY3JldA==";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub receiver: WebhookReceiver,
+    _db: TestDatabase,
+}
+
+pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
+    let db = TestDatabase::create(backend, "payments")?;
+    let receiver = WebhookReceiver::start().await;
+    let mut config = payments::config::with_defaults(settings(&db.url)).unwrap();
+    config.payments.sandbox.async_delay_ms = 50;
+    config.payments.sandbox.webhook_secret = Some(Secret::new(SANDBOX_SECRET));
+    config.payments.subscriber.url = Some(receiver.url.clone());
+    config.payments.subscriber.secret = Some(Secret::new(RECEIVER_SECRET));
+    config.payments.subscriber.poll_interval_ms = 20;
+    let app = payments::build(config).await.expect("payments starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    Some(TestApp { address, client: reqwest::Client::new(), receiver, _db: db })
+}
+
+pub fn service() -> String {
+    token(Role::Service, "groups", None)
+}
+
+pub fn operator() -> String {
+    token(Role::Operator, "op", None)
+}
+
+pub fn eur(amount: &str) -> Value {
+    json!({ "amount": amount, "currency": "EUR" })
+}
+
+/// A payment body for a new group member paying by `card`.
+pub fn new_payment(group: GroupId, amount: &str, card: &str) -> Value {
+    json!({
+        "group_id": group,
+        "member": "member-1",
+        "purpose": "join_hold",
+        "amount": eur(amount),
+        "method": { "type": "card", "token": card },
+    })
+}
+
+impl TestApp {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut req = self.client.request(method, format!("{}{path}", self.address));
+        if let Some(t) = bearer {
+            req = req.bearer_auth(t);
+        }
+        if let Some(k) = key {
+            req = req.header("idempotency-key", k);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// POSTs as groups with a fresh idempotency key; returns status and body.
+    pub async fn call(&self, path: &str, body: &Value) -> (u16, Value) {
+        let key = uuid::Uuid::new_v4().to_string();
+        let res = self.send(Method::POST, path, Some(&service()), Some(&key), Some(body)).await;
+        (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_json(&self, path: &str, bearer: &str) -> Value {
+        let res = self.send(Method::GET, path, Some(bearer), None, None).await;
+        assert_eq!(res.status(), 200, "{path}");
+        res.json().await.unwrap()
+    }
+
+    /// Waits until the payment reaches `state`.
+    pub async fn wait_for_state(&self, id: &str, state: &str) -> Value {
+        for _ in 0..200 {
+            let payment = self.get_json(&format!("/v1/payments/{id}"), &service()).await;
+            if payment["state"] == state {
+                return payment;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("payment {id} never became {state}");
+    }
+
+    /// Posts an event to the sandbox webhook, signed `at` the given unix time with `secret`.
+    pub async fn webhook(&self, event: &Value, secret: &str, at: i64) -> Response {
+        let body = event.to_string();
+        let signature =
+            platform::webhook::stripe_signature(&platform::webhook::SigningKey::new(secret), at, body.as_bytes());
+        self.client
+            .post(format!("{}/v1/webhooks/sandbox", self.address))
+            .header("content-type", "application/json")
+            .header("stripe-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Asserts a problem+json response with `status`; returns its body.
+pub async fn assert_problem(res: Response, status: u16) -> Value {
+    assert_eq!(res.status(), status);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    res.json().await.unwrap()
+}
