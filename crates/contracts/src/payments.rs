@@ -125,6 +125,12 @@ pub struct Refund {
     pub updated_at: DateTime<Utc>,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RefundPage {
+    pub items: Vec<Refund>,
+    pub next_cursor: Option<String>,
+}
+
 /// One line of a ledger entry.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LedgerLine {

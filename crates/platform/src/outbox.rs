@@ -104,7 +104,7 @@ impl Relay {
         let Some(url) = settings.url.clone() else { return Ok(None) };
         let secret = settings.secret.as_ref().ok_or_else(|| anyhow::anyhow!("a subscriber URL needs a secret"))?;
         let client = reqwest::Client::builder().timeout(Duration::from_millis(settings.timeout_ms)).build()?;
-        Ok(Some(Self { db, client, url, key: SigningKey::new(secret.expose()), settings }))
+        Ok(Some(Self { db, client, url, key: SigningKey::standard(secret.expose()), settings }))
     }
 
     /// Delivers forever, every `poll_interval_ms`.

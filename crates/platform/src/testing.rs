@@ -140,7 +140,7 @@ impl WebhookReceiver {
                             };
                             let id = header(crate::webhook::ID_HEADER);
                             let valid = crate::webhook::verify_standard(
-                                &crate::webhook::SigningKey::new(RECEIVER_SECRET),
+                                &crate::webhook::SigningKey::standard(RECEIVER_SECRET),
                                 &id,
                                 &header(crate::webhook::TIMESTAMP_HEADER),
                                 &header(crate::webhook::SIGNATURE_HEADER),

@@ -27,14 +27,21 @@ pub enum SignatureError {
     Mismatch,
 }
 
-/// A signing key. `whsec_<base64>` secrets are decoded; any other string is used as it is.
+/// An HMAC key. The two schemes read a `whsec_…` secret differently: Standard Webhooks
+/// base64-decodes what follows the prefix, Stripe uses the whole string's bytes.
 #[derive(Clone)]
 pub struct SigningKey(Vec<u8>);
 
 impl SigningKey {
-    pub fn new(secret: &str) -> Self {
+    /// A Standard Webhooks key: `whsec_<base64>` is decoded; any other string is used as it is.
+    pub fn standard(secret: &str) -> Self {
         let key = secret.strip_prefix("whsec_").and_then(|b64| STANDARD.decode(b64).ok());
         Self(key.unwrap_or_else(|| secret.as_bytes().to_vec()))
+    }
+
+    /// A Stripe endpoint secret: the string's bytes, prefix and all.
+    pub fn stripe(secret: &str) -> Self {
+        Self(secret.as_bytes().to_vec())
     }
 
     fn mac(&self, parts: &[&[u8]]) -> Hmac<Sha256> {
@@ -121,7 +128,7 @@ mod tests {
     /// The example from the Standard Webhooks specification's reference libraries.
     #[test]
     fn x3_standard_signature_matches_the_reference_vector() {
-        let key = SigningKey::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let key = SigningKey::standard("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
         let body = br#"{"test": 2432232314}"#;
         let signature = standard_signature(&key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body);
         assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
@@ -133,7 +140,7 @@ mod tests {
 
     #[test]
     fn x3_standard_rejects_tampering_and_stale_messages() {
-        let key = SigningKey::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let key = SigningKey::standard("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
         let sig = standard_signature(&key, "id", 1000, b"body");
         assert_eq!(verify_standard(&key, "id", "1000", &sig, b"bodx", 1000), Err(SignatureError::Mismatch));
         assert_eq!(verify_standard(&key, "id2", "1000", &sig, b"body", 1000), Err(SignatureError::Mismatch));
@@ -143,15 +150,22 @@ mod tests {
 
     #[test]
     fn x3_stripe_signature_round_trips_and_rejects_forgeries() {
-        let key = SigningKey::new("whsec_test");
+        let key = SigningKey::stripe("whsec_test");
         let header = stripe_signature(&key, 1_700_000_000, b"{}");
         assert_eq!(verify_stripe(&key, &header, b"{}", 1_700_000_100), Ok(()));
         assert_eq!(verify_stripe(&key, &header, b"{ }", 1_700_000_100), Err(SignatureError::Mismatch));
         assert_eq!(verify_stripe(&key, &header, b"{}", 1_700_000_301), Err(SignatureError::Stale));
         assert_eq!(
-            verify_stripe(&SigningKey::new("whsec_other"), &header, b"{}", 1_700_000_000),
+            verify_stripe(&SigningKey::stripe("whsec_other"), &header, b"{}", 1_700_000_000),
             Err(SignatureError::Mismatch)
         );
         assert_eq!(verify_stripe(&key, "v1=abc", b"{}", 0), Err(SignatureError::Malformed));
+    }
+
+    /// Stripe keys the HMAC with the secret's bytes as written (checked with Python's hmac).
+    #[test]
+    fn x3_stripe_keys_are_the_secret_as_written() {
+        let header = stripe_signature(&SigningKey::stripe("whsec_abc"), 1, b"x");
+        assert_eq!(header, "t=1,v1=45822a7e3b7a6b9c6a1e0e744d5a5e0f37506de53d0846756ce37bffd2815593");
     }
 }

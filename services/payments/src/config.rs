@@ -26,6 +26,7 @@ struct Own {
 #[serde(rename_all = "snake_case")]
 pub enum ProviderKind {
     Sandbox,
+    Stripe,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -34,6 +35,7 @@ pub struct PaymentsSettings {
     /// How long a card hold lasts before it lapses.
     pub hold_days: i64,
     pub sandbox: SandboxSettings,
+    pub stripe: StripeSettings,
     /// Where payment and refund outcomes go (groups).
     pub subscriber: SubscriberSettings,
 }
@@ -46,12 +48,21 @@ pub struct SandboxSettings {
     pub async_delay_ms: u64,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+pub struct StripeSettings {
+    pub base_url: String,
+    /// A secret key (`sk_…`).
+    pub api_key: Option<Secret>,
+    /// The webhook endpoint's signing secret (`whsec_…`).
+    pub webhook_secret: Option<Secret>,
+}
+
 pub const NAME: &str = "payments";
 pub const DEFAULT_PORT: u16 = 8084;
 
 fn defaults() -> String {
     format!(
-        "[payments]\nprovider = \"sandbox\"\nhold_days = 7\n[payments.sandbox]\nasync_delay_ms = 2000\n{}",
+        "[payments]\nprovider = \"sandbox\"\nhold_days = 7\n[payments.sandbox]\nasync_delay_ms = 2000\n[payments.stripe]\nbase_url = \"https://api.stripe.com\"\n{}",
         platform::outbox::default_settings_toml("payments.subscriber")
     )
 }

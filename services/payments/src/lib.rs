@@ -17,7 +17,7 @@ use platform::{
 };
 
 pub use config::{Config, DEFAULT_PORT, NAME};
-use provider::{Provider, sandbox::Sandbox};
+use provider::{Provider, sandbox::Sandbox, stripe::Stripe};
 
 const MIGRATIONS: Migrations = platform::migrations!();
 
@@ -54,6 +54,19 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
                 chrono::Duration::days(p.hold_days),
             ))
         }
+        config::ProviderKind::Stripe => {
+            let required = |s: &Option<platform::config::Secret>, name: &str| {
+                s.as_ref()
+                    .map(|s| s.expose().to_owned())
+                    .ok_or_else(|| anyhow::anyhow!("payments.stripe.{name} is required"))
+            };
+            Provider::Stripe(Stripe::new(
+                &p.stripe.base_url,
+                &required(&p.stripe.api_key, "api_key")?,
+                &required(&p.stripe.webhook_secret, "webhook_secret")?,
+                chrono::Duration::days(p.hold_days),
+            )?)
+        }
     };
     let provider = web::Data::new(provider);
     let shared = provider.clone();
@@ -61,8 +74,9 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         cfg.app_data(shared.clone());
     })
     .await?;
-    let Provider::Sandbox(sandbox) = provider.as_ref();
-    sandbox.set_webhook_url(format!("http://127.0.0.1:{}/v1/webhooks/sandbox", app.port()));
+    if let Provider::Sandbox(sandbox) = provider.as_ref() {
+        sandbox.set_webhook_url(format!("http://127.0.0.1:{}/v1/webhooks/sandbox", app.port()));
+    }
     if let Some(relay) = Relay::new(app.db().clone(), config.payments.subscriber.clone())? {
         tokio::spawn(relay.run());
     }

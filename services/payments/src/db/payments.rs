@@ -128,3 +128,23 @@ pub fn settle_refund(
         .execute(conn)?;
     Ok(updated == 1)
 }
+
+/// A group's refunds with their payments' currencies, oldest first.
+pub fn list_refunds_by_group(
+    conn: &mut DbConnection,
+    group: GroupId,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<(RefundRow, String)>, ApiError> {
+    let mut query = refunds::table
+        .inner_join(payments::table)
+        .filter(payments::group_id.eq(group.to_string()))
+        .order(refunds::id.asc())
+        .limit(limit)
+        .select((RefundRow::as_select(), payments::currency))
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(refunds::id.gt(after.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}

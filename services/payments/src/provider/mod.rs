@@ -2,6 +2,7 @@
 //! derived from the operation's, so a retried call never moves money twice at the provider.
 
 pub mod sandbox;
+pub mod stripe;
 
 use chrono::NaiveDateTime;
 use contracts::payments::MethodType;
@@ -58,12 +59,14 @@ pub struct PaymentOrder<'a> {
 /// The configured provider.
 pub enum Provider {
     Sandbox(sandbox::Sandbox),
+    Stripe(stripe::Stripe),
 }
 
 impl Provider {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Sandbox(_) => "sandbox",
+            Self::Stripe(_) => "stripe",
         }
     }
 
@@ -71,6 +74,7 @@ impl Provider {
     pub fn hold(&self) -> chrono::Duration {
         match self {
             Self::Sandbox(s) => s.hold(),
+            Self::Stripe(s) => s.hold(),
         }
     }
 
@@ -78,30 +82,35 @@ impl Provider {
     pub fn webhook_key(&self) -> &SigningKey {
         match self {
             Self::Sandbox(s) => s.webhook_key(),
+            Self::Stripe(s) => s.webhook_key(),
         }
     }
 
     pub async fn create(&self, order: PaymentOrder<'_>) -> Result<Outcome, ProviderError> {
         match self {
             Self::Sandbox(s) => Ok(s.create(order)),
+            Self::Stripe(s) => s.create(order).await,
         }
     }
 
-    pub async fn capture(&self, provider_ref: &str, amount: Money, _key: &str) -> Result<Outcome, ProviderError> {
+    pub async fn capture(&self, provider_ref: &str, amount: Money, key: &str) -> Result<Outcome, ProviderError> {
         match self {
             Self::Sandbox(_) => Ok(sandbox::Sandbox::capture(provider_ref, amount)),
+            Self::Stripe(s) => s.capture(provider_ref, amount, key).await,
         }
     }
 
-    pub async fn void(&self, provider_ref: &str, _key: &str) -> Result<Outcome, ProviderError> {
+    pub async fn void(&self, provider_ref: &str, key: &str) -> Result<Outcome, ProviderError> {
         match self {
             Self::Sandbox(_) => Ok(Outcome::Voided { provider_ref: provider_ref.to_owned() }),
+            Self::Stripe(s) => s.void(provider_ref, key).await,
         }
     }
 
     pub async fn refund(&self, provider_ref: &str, amount: Money, key: &str) -> Result<RefundOutcome, ProviderError> {
         match self {
             Self::Sandbox(_) => Ok(sandbox::Sandbox::refund(provider_ref, amount, key)),
+            Self::Stripe(s) => s.refund(provider_ref, amount, key).await,
         }
     }
 }

@@ -38,7 +38,13 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new(secret: &str, delay: Duration, hold: chrono::Duration) -> Self {
-        Self { key: SigningKey::new(secret), delay, hold, webhook_url: Arc::default(), client: reqwest::Client::new() }
+        Self {
+            key: SigningKey::stripe(secret),
+            delay,
+            hold,
+            webhook_url: Arc::default(),
+            client: reqwest::Client::new(),
+        }
     }
 
     /// Where asynchronous outcomes are posted.

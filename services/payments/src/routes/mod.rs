@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(payments::list_payments)
         .service(refunds::create_refund)
         .service(refunds::get_refund)
+        .service(refunds::list_refunds)
         .service(books::settle_group)
         .service(books::get_books)
         .service(webhooks::receive_webhook)

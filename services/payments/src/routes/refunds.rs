@@ -1,7 +1,7 @@
 //! Refunds: partial or full, never more than was captured and not yet refunded (PRODUCT.md P1).
 
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
-use contracts::payments::{NewRefund, Refund};
+use contracts::payments::{NewRefund, Refund, RefundPage};
 use domain::{GroupId, PaymentId, RefundId, Violations, ledger::Entry};
 use platform::{
     ApiError,
@@ -10,7 +10,10 @@ use platform::{
     error::Problem,
     json::Json,
     outbox,
+    pagination::{PageParams, page},
 };
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{
     idempotency::{OperationKey, answer, provider_failed, replay},
@@ -187,4 +190,47 @@ pub async fn get_refund(
         })
         .await?;
     Ok(web::Json(refund))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListRefundsParams {
+    /// The group whose refunds to list.
+    pub group_id: GroupId,
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+/// Lists a group's refunds, oldest first.
+#[utoipa::path(
+    tag = "refunds",
+    security(("bearer" = [])),
+    params(ListRefundsParams),
+    responses(
+        (status = 200, body = RefundPage),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/refunds")]
+pub async fn list_refunds(
+    _who: Authenticated<ServiceOrOperator>,
+    db: web::Data<Db>,
+    params: web::Query<ListRefundsParams>,
+) -> Result<web::Json<RefundPage>, ApiError> {
+    let params = params.into_inner();
+    let paging = PageParams { cursor: params.cursor, limit: params.limit };
+    let (limit, after) = (paging.limit()?, paging.after()?);
+    let group = params.group_id;
+    let rows = db
+        .run(move |conn| payments::list_refunds_by_group(conn, group, after.as_deref(), i64::from(limit) + 1))
+        .await?;
+    let (rows, next_cursor) = page(rows, limit, |(r, _)| r.id.clone());
+    let items = rows
+        .iter()
+        .map(|(refund, code)| refund.to_dto(code.parse().map_err(ApiError::internal)?))
+        .collect::<Result<_, _>>()?;
+    Ok(web::Json(RefundPage { items, next_cursor }))
 }

@@ -84,6 +84,11 @@ store_test!(p1_captures_voids_and_charges_respect_their_rules, |backend| async m
 
     let listed = app.get_json(&format!("/v1/payments?group_id={group}"), &service()).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    let refunds = app.get_json(&format!("/v1/refunds?group_id={group}"), &operator()).await;
+    assert_eq!(refunds["items"][0]["amount"], eur("30.00"));
+    assert_eq!(refunds["items"][0]["state"], "succeeded");
+    let other = app.get_json(&format!("/v1/refunds?group_id={}", GroupId::generate()), &service()).await;
+    assert!(other["items"].as_array().unwrap().is_empty());
     let books = app.get_json(&format!("/v1/groups/{group}/books"), &operator()).await;
     assert_eq!(books["currencies"][0]["clearing_balance"], eur("0.00"));
 

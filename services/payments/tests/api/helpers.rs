@@ -17,10 +17,41 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub receiver: WebhookReceiver,
+    stripe_url: Option<String>,
     _db: TestDatabase,
 }
 
+pub const STRIPE_URL_VAR: &str = "GROUPBUY_TEST_STRIPE_URL";
+pub const SKIP_STRIPE_VAR: &str = "GROUPBUY_TEST_SKIP_STRIPE";
+
 pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
+    spawn(backend, |_| {}).await
+}
+
+/// The service on the `stripe` provider, talking to the localstripe at `GROUPBUY_TEST_STRIPE_URL`.
+/// Without it the test fails, unless `GROUPBUY_TEST_SKIP_STRIPE=1` skips it on purpose (printed).
+pub async fn spawn_stripe_app(backend: TestBackend) -> Option<TestApp> {
+    let Ok(url) = std::env::var(STRIPE_URL_VAR) else {
+        if std::env::var(SKIP_STRIPE_VAR).as_deref() == Ok("1") {
+            eprintln!("SKIPPED: Stripe provider test ({SKIP_STRIPE_VAR}=1)");
+            return None;
+        }
+        panic!("{STRIPE_URL_VAR} is not set: run the README's test command, or set {SKIP_STRIPE_VAR}=1");
+    };
+    let mut app = spawn(backend, move |config| {
+        config.payments.provider = payments::config::ProviderKind::Stripe;
+        config.payments.stripe.base_url = url.clone();
+        config.payments.stripe.api_key = Some(Secret::new(STRIPE_KEY));
+        config.payments.stripe.webhook_secret = Some(Secret::new("whsec_localstripe"));
+    })
+    .await?;
+    app.stripe_url = std::env::var(STRIPE_URL_VAR).ok();
+    Some(app)
+}
+
+const STRIPE_KEY: &str = "sk_test_groupbuy";
+
+async fn spawn(backend: TestBackend, adjust: impl FnOnce(&mut payments::Config)) -> Option<TestApp> {
     let db = TestDatabase::create(backend, "payments")?;
     let receiver = WebhookReceiver::start().await;
     let mut config = payments::config::with_defaults(settings(&db.url)).unwrap();
@@ -29,10 +60,11 @@ pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
     config.payments.subscriber.url = Some(receiver.url.clone());
     config.payments.subscriber.secret = Some(Secret::new(RECEIVER_SECRET));
     config.payments.subscriber.poll_interval_ms = 20;
+    adjust(&mut config);
     let app = payments::build(config).await.expect("payments starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    Some(TestApp { address, client: reqwest::Client::new(), receiver, _db: db })
+    Some(TestApp { address, client: reqwest::Client::new(), receiver, stripe_url: None, _db: db })
 }
 
 pub fn service() -> String {
@@ -93,6 +125,12 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
+    /// Reads from the Stripe-compatible server directly, to see what our calls did there.
+    pub async fn stripe(&self, path: &str) -> Value {
+        let base = self.stripe_url.as_deref().expect("a stripe app");
+        self.client.get(format!("{base}{path}")).bearer_auth(STRIPE_KEY).send().await.unwrap().json().await.unwrap()
+    }
+
     /// Waits until the payment reaches `state`.
     pub async fn wait_for_state(&self, id: &str, state: &str) -> Value {
         for _ in 0..200 {
@@ -109,7 +147,7 @@ impl TestApp {
     pub async fn webhook(&self, event: &Value, secret: &str, at: i64) -> Response {
         let body = event.to_string();
         let signature =
-            platform::webhook::stripe_signature(&platform::webhook::SigningKey::new(secret), at, body.as_bytes());
+            platform::webhook::stripe_signature(&platform::webhook::SigningKey::stripe(secret), at, body.as_bytes());
         self.client
             .post(format!("{}/v1/webhooks/sandbox", self.address))
             .header("content-type", "application/json")

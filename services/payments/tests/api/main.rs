@@ -5,4 +5,5 @@ mod flows;
 mod helpers;
 mod idempotency;
 mod sandbox;
+mod stripe;
 mod webhooks;
