@@ -64,3 +64,11 @@ id_type!(
     /// A refund of (part of) a captured payment.
     RefundId
 );
+id_type!(
+    /// A shipping base: a warehouse or carrier that ships for suppliers.
+    ShippingBaseId
+);
+id_type!(
+    /// One shipment of one purchase.
+    ShipmentId
+);

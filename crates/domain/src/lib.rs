@@ -9,7 +9,7 @@ pub mod pricing;
 pub mod product;
 pub mod validation;
 
-pub use ids::{GroupId, PaymentId, ProductId, RefundId, SupplierId};
+pub use ids::{GroupId, PaymentId, ProductId, RefundId, ShipmentId, ShippingBaseId, SupplierId};
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{DiscountRate, DiscountTable, PriceTier, PriceTiers, TierBasis};
 pub use product::{AttributeConstraint, BundleComponent, ProductDetails, ProductKind};

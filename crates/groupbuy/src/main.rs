@@ -48,6 +48,9 @@ enum Cmd {
         /// Required for `--role supplier`: the supplier the token acts for.
         #[arg(long)]
         supplier_id: Option<domain::SupplierId>,
+        /// Required for `--role shipping`: the shipping base the token acts for.
+        #[arg(long)]
+        base_id: Option<domain::ShippingBaseId>,
         #[arg(long, default_value_t = 60 * 12)]
         ttl_minutes: i64,
         #[arg(long, default_value = "./data")]
@@ -83,16 +86,18 @@ async fn main() -> anyhow::Result<()> {
             (entry.start)(config).await?.run_until_stopped().await?;
             Ok(())
         }
-        Cmd::Token { role, subject, supplier_id, ttl_minutes, data_dir } => {
+        Cmd::Token { role, subject, supplier_id, base_id, ttl_minutes, data_dir } => {
             anyhow::ensure!(role != Role::Supplier || supplier_id.is_some(), "--role supplier needs --supplier-id");
+            anyhow::ensure!(role != Role::Shipping || base_id.is_some(), "--role shipping needs --base-id");
             let secret = groupbuy::secret::load_or_create(&data_dir)?;
             let subject = subject.unwrap_or_else(|| format!("dev-{}", role.as_str()));
             // The issuer and audience the services check, defaults and `GROUPBUY_AUTH__…` alike.
             let auth = platform::config::load::<ServiceSettings>("groupbuy", 0, "", None)?.auth;
-            let token = TokenIssuer::hs256(&secret, &auth.issuer, &auth.audience).issue(
+            let token = TokenIssuer::hs256(&secret, &auth.issuer, &auth.audience).issue_with(
                 role,
                 &subject,
                 supplier_id,
+                base_id,
                 chrono::Duration::minutes(ttl_minutes),
             )?;
             println!("{token}");

@@ -7,7 +7,7 @@
 use std::{future::Future, marker::PhantomData, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use domain::SupplierId;
+use domain::{ShippingBaseId, SupplierId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +53,9 @@ pub struct Claims {
     /// Present on supplier tokens: the supplier the caller acts for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier_id: Option<SupplierId>,
+    /// Present on shipping tokens: the shipping base the caller acts for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_id: Option<ShippingBaseId>,
     pub iss: String,
     pub aud: String,
     pub exp: i64,
@@ -65,12 +68,18 @@ pub struct Principal {
     pub subject: String,
     pub role: Role,
     pub supplier_id: Option<SupplierId>,
+    pub base_id: Option<ShippingBaseId>,
 }
 
 impl Principal {
     /// The supplier this caller acts for, if it is a supplier.
     pub fn acting_supplier(&self) -> Option<SupplierId> {
         (self.role == Role::Supplier).then_some(self.supplier_id).flatten()
+    }
+
+    /// The shipping base this caller acts for, if it is a shipping base.
+    pub fn acting_base(&self) -> Option<ShippingBaseId> {
+        (self.role == Role::Shipping).then_some(self.base_id).flatten()
     }
 
     pub fn is_operator(&self) -> bool {
@@ -111,7 +120,15 @@ impl TokenVerifier {
         if claims.role == Role::Supplier && claims.supplier_id.is_none() {
             return Err(ApiError::new(ErrorCode::Unauthenticated, "a supplier token must carry supplier_id"));
         }
-        Ok(Principal { subject: claims.sub, role: claims.role, supplier_id: claims.supplier_id })
+        if claims.role == Role::Shipping && claims.base_id.is_none() {
+            return Err(ApiError::new(ErrorCode::Unauthenticated, "a shipping token must carry base_id"));
+        }
+        Ok(Principal {
+            subject: claims.sub,
+            role: claims.role,
+            supplier_id: claims.supplier_id,
+            base_id: claims.base_id,
+        })
     }
 
     /// Verifies the request's bearer token.
@@ -159,11 +176,24 @@ impl TokenIssuer {
         supplier_id: Option<SupplierId>,
         ttl: chrono::Duration,
     ) -> anyhow::Result<String> {
+        self.issue_with(role, subject, supplier_id, None, ttl)
+    }
+
+    /// A token that may also name the shipping base it acts for.
+    pub fn issue_with(
+        &self,
+        role: Role,
+        subject: &str,
+        supplier_id: Option<SupplierId>,
+        base_id: Option<ShippingBaseId>,
+        ttl: chrono::Duration,
+    ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: subject.to_owned(),
             role,
             supplier_id,
+            base_id,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             exp: now + ttl.num_seconds(),
@@ -215,6 +245,10 @@ role_sets! {
     SupplierOnly => [Supplier];
     /// A shipping base or carrier.
     ShippingOnly => [Shipping];
+    /// A shipping base (for its own shipments) or the operator.
+    ShippingOrOperator => [Shipping, Operator];
+    /// Who may read shipments: the operator, the services, the base handling them.
+    ShipmentReaders => [Operator, Service, Shipping];
 }
 
 /// A verified caller whose role is in `R`.
@@ -332,6 +366,7 @@ mod tests {
             sub: "svc".into(),
             role: Role::Service,
             supplier_id: None,
+            base_id: None,
             iss: "groupbuy".into(),
             aud: "groupbuy".into(),
             exp: now + 60,

@@ -7,7 +7,7 @@
 //! lease (`locked_until`), so one event is in one relay's hands at a time. The event id is the
 //! `webhook-id`, so a receiver de-duplicates redeliveries by it.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use actix_web::{get, post, web};
 use chrono::NaiveDateTime;
@@ -54,8 +54,19 @@ pub fn default_settings_toml(table: &str) -> String {
     )
 }
 
-/// Writes an event; call inside the transaction that makes the change it announces.
+/// Writes an event for the subscriber; call inside the transaction that makes the change it announces.
 pub fn enqueue(conn: &mut DbConnection, event_type: &str, data: &impl Serialize) -> Result<String, DbError> {
+    enqueue_to(conn, None, event_type, data)
+}
+
+/// Writes an event for `target`, a destination the relay's [`TargetResolver`] knows (a shipping
+/// base's callback, say); `None` is the subscriber.
+pub fn enqueue_to(
+    conn: &mut DbConnection,
+    target: Option<&str>,
+    event_type: &str,
+    data: &impl Serialize,
+) -> Result<String, DbError> {
     let id = format!("evt_{}", uuid::Uuid::now_v7().simple());
     let created_at = now();
     let payload = serde_json::json!({
@@ -72,6 +83,7 @@ pub fn enqueue(conn: &mut DbConnection, event_type: &str, data: &impl Serialize)
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(created_at),
             outbox::created_at.eq(created_at),
+            outbox::target.eq(target),
         ))
         .execute(conn)?;
     Ok(id)
@@ -87,24 +99,53 @@ struct OutboxRow {
     attempts: i32,
     last_error: Option<String>,
     created_at: NaiveDateTime,
+    target: Option<String>,
 }
 
-/// Delivers due events to the subscriber.
+/// Where one event goes: a URL and the Standard Webhooks secret to sign with.
+pub struct Endpoint {
+    pub url: String,
+    pub secret: String,
+}
+
+/// Looks up the endpoint of an event's target; `None` when the target has none (any more).
+pub type TargetResolver = Arc<dyn Fn(&mut DbConnection, &str) -> Result<Option<Endpoint>, DbError> + Send + Sync>;
+
+/// Delivers due events to the subscriber and to resolved targets.
 pub struct Relay {
     db: Db,
     client: reqwest::Client,
-    url: String,
-    key: SigningKey,
+    subscriber: Option<(String, SigningKey)>,
+    targets: Option<TargetResolver>,
     settings: SubscriberSettings,
 }
 
 impl Relay {
     /// A relay, or `None` when no subscriber is configured.
     pub fn new(db: Db, settings: SubscriberSettings) -> anyhow::Result<Option<Self>> {
-        let Some(url) = settings.url.clone() else { return Ok(None) };
-        let secret = settings.secret.as_ref().ok_or_else(|| anyhow::anyhow!("a subscriber URL needs a secret"))?;
+        Self::with_targets(db, settings, None)
+    }
+
+    /// A relay that also delivers targeted events through `targets`; `None` when it has nowhere
+    /// to deliver.
+    pub fn with_targets(
+        db: Db,
+        settings: SubscriberSettings,
+        targets: Option<TargetResolver>,
+    ) -> anyhow::Result<Option<Self>> {
+        let subscriber = match &settings.url {
+            Some(url) => {
+                let secret =
+                    settings.secret.as_ref().ok_or_else(|| anyhow::anyhow!("a subscriber URL needs a secret"))?;
+                Some((url.clone(), SigningKey::standard(secret.expose())))
+            }
+            None => None,
+        };
+        if subscriber.is_none() && targets.is_none() {
+            return Ok(None);
+        }
         let client = reqwest::Client::builder().timeout(Duration::from_millis(settings.timeout_ms)).build()?;
-        Ok(Some(Self { db, client, url, key: SigningKey::standard(secret.expose()), settings }))
+        Ok(Some(Self { db, client, subscriber, targets, settings }))
     }
 
     /// Delivers forever, every `poll_interval_ms`.
@@ -122,10 +163,14 @@ impl Relay {
     /// One pass: claims due events and tries each once. Returns how many were delivered.
     pub async fn deliver_due(&self) -> Result<usize, DbError> {
         let lease = chrono::Duration::milliseconds(i64::try_from(self.settings.timeout_ms).unwrap_or(10_000) * 3);
-        let claimed = self.db.run(move |conn| claim(conn, 32, lease)).await?;
+        let scope = Scope { subscriber: self.subscriber.is_some(), targeted: self.targets.is_some() };
+        let claimed = self.db.run(move |conn| claim(conn, 32, lease, scope)).await?;
         let mut delivered = 0;
         for row in claimed {
-            let outcome = self.send(&row).await;
+            let outcome = match self.endpoint(&row).await {
+                Ok((url, key)) => self.send(&row, &url, &key).await,
+                Err(reason) => Err(reason),
+            };
             delivered += usize::from(outcome.is_ok());
             let (settings, attempts) = (self.settings.clone(), row.attempts + 1);
             let id = row.id.clone();
@@ -137,12 +182,22 @@ impl Relay {
         Ok(delivered)
     }
 
-    async fn send(&self, row: &OutboxRow) -> Result<(), String> {
+    /// The event's destination: the subscriber, or its target's endpoint.
+    async fn endpoint(&self, row: &OutboxRow) -> Result<(String, SigningKey), String> {
+        let (Some(target), Some(resolve)) = (row.target.clone(), self.targets.clone()) else {
+            return self.subscriber.clone().ok_or_else(|| "no subscriber configured".to_owned());
+        };
+        let found = self.db.run(move |conn| resolve(conn, &target)).await.map_err(|e| e.to_string())?;
+        let endpoint = found.ok_or_else(|| "the target has no endpoint".to_owned())?;
+        Ok((endpoint.url, SigningKey::standard(&endpoint.secret)))
+    }
+
+    async fn send(&self, row: &OutboxRow, url: &str, key: &SigningKey) -> Result<(), String> {
         let timestamp = chrono::Utc::now().timestamp();
-        let signature = webhook::standard_signature(&self.key, &row.id, timestamp, row.payload.as_bytes());
+        let signature = webhook::standard_signature(key, &row.id, timestamp, row.payload.as_bytes());
         let response = self
             .client
-            .post(&self.url)
+            .post(url)
             .header("content-type", "application/json")
             .header(webhook::ID_HEADER, &row.id)
             .header(webhook::TIMESTAMP_HEADER, timestamp.to_string())
@@ -155,16 +210,35 @@ impl Relay {
     }
 }
 
+/// Which events a relay can deliver: the subscriber's, the targeted ones, or both.
+#[derive(Clone, Copy)]
+struct Scope {
+    subscriber: bool,
+    targeted: bool,
+}
+
 /// Claims up to `batch` due events for `lease`; an event another relay holds is skipped.
-fn claim(conn: &mut DbConnection, batch: i64, lease: chrono::Duration) -> Result<Vec<OutboxRow>, DbError> {
+fn claim(
+    conn: &mut DbConnection,
+    batch: i64,
+    lease: chrono::Duration,
+    scope: Scope,
+) -> Result<Vec<OutboxRow>, DbError> {
     let at = now();
     let free = outbox::locked_until.is_null().or(outbox::locked_until.lt(at));
-    let due: Vec<String> = outbox::table
+    let mut due = outbox::table
         .filter(outbox::status.eq(PENDING).and(outbox::next_attempt_at.le(at)).and(free))
         .order(outbox::id.asc())
         .limit(batch)
         .select(outbox::id)
-        .load(conn)?;
+        .into_boxed();
+    if !scope.subscriber {
+        due = due.filter(outbox::target.is_not_null());
+    }
+    if !scope.targeted {
+        due = due.filter(outbox::target.is_null());
+    }
+    let due: Vec<String> = due.load(conn)?;
     let mut claimed = Vec::with_capacity(due.len());
     for id in due {
         let free = outbox::locked_until.is_null().or(outbox::locked_until.lt(at));
@@ -417,6 +491,40 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), 20);
+    });
+
+    store_test!(g7_targeted_events_go_to_their_resolved_endpoint, |backend| async move {
+        let Some((db, _guard)) = db(backend).await else { return };
+        let receiver = WebhookReceiver::start().await;
+        let url = receiver.url.clone();
+        let resolver: TargetResolver = Arc::new(move |_conn, target| {
+            Ok((target == "base:1").then(|| Endpoint { url: url.clone(), secret: RECEIVER_SECRET.to_owned() }))
+        });
+        let (to_base, to_nowhere) = db
+            .run(|conn| {
+                let a = enqueue_to(conn, Some("base:1"), "shipment.requested", &1)?;
+                let b = enqueue_to(conn, Some("base:2"), "shipment.requested", &2)?;
+                enqueue(conn, "for.groups", &3)?;
+                Ok::<_, DbError>((a, b))
+            })
+            .await
+            .unwrap();
+        // No subscriber configured: only targeted events are this relay's to deliver.
+        let no_subscriber = SubscriberSettings { url: None, secret: None, ..settings(String::new(), 1) };
+        let relay = Relay::with_targets(db.clone(), no_subscriber, Some(resolver)).unwrap().unwrap();
+
+        assert_eq!(relay.deliver_due().await.unwrap(), 1);
+        assert_eq!(receiver.received().iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(), [to_base]);
+        let dead = db.run(|conn| dead_letters(conn, None, 10)).await.unwrap();
+        assert_eq!(dead.iter().map(|d| d.id.clone()).collect::<Vec<_>>(), [to_nowhere]);
+        assert_eq!(dead[0].last_error.as_deref(), Some("the target has no endpoint"));
+        let waiting: i64 = db
+            .run(|conn| {
+                outbox::table.filter(outbox::status.eq(PENDING)).count().get_result(conn).map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+        assert_eq!(waiting, 1, "the subscriber's event waits for a subscriber");
     });
 
     #[test]

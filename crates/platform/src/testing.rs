@@ -88,6 +88,13 @@ pub fn token(role: Role, subject: &str, supplier_id: Option<domain::SupplierId>)
         .expect("sign test token")
 }
 
+/// A shipping token bound to `base`.
+pub fn shipping_token(base: domain::ShippingBaseId) -> String {
+    TokenIssuer::hs256(TEST_SECRET, "groupbuy", "groupbuy")
+        .issue_with(Role::Shipping, &format!("base-{base}"), None, Some(base), chrono::Duration::minutes(30))
+        .expect("sign test token")
+}
+
 /// Declares a test that runs once on SQLite and once on PostgreSQL, as `name::sqlite` and
 /// `name::postgres`. The body receives the backend.
 #[macro_export]

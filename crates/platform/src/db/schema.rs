@@ -23,5 +23,6 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        target -> Nullable<Text>,
     }
 }

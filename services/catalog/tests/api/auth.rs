@@ -37,7 +37,7 @@ store_test!(x3_writes_need_a_valid_token_of_an_allowed_role, |backend| async mov
     assert_problem(basic, 401).await;
 
     assert_problem(app.post("/v1/products", &shopper(), &body).await, 403).await;
-    let shipping = platform::testing::token(Role::Shipping, "base-1", None);
+    let shipping = platform::testing::shipping_token(domain::ShippingBaseId::generate());
     assert_problem(app.post("/v1/products", &shipping, &body).await, 403).await;
     assert!(app.products("").await["items"].as_array().unwrap().is_empty());
 });
