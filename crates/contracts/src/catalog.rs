@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::{DiscountRate, ProductDetails, ProductId, ProductKind, SupplierId, TierBasis};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::MoneyDto;
@@ -66,15 +66,10 @@ pub struct ProductUpdate {
     pub description: Option<String>,
     pub list_price: Option<MoneyDto>,
     pub details: Option<ProductDetails>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::present")]
     #[schema(value_type = Option<PriceTiersDto>)]
     pub price_tiers: Option<Option<PriceTiersDto>>,
     pub discount_rates: Option<Vec<DiscountRate>>,
-}
-
-/// Tells an explicit `null` (`Some(None)`) from an absent field (`None`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

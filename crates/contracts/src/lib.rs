@@ -4,5 +4,13 @@
 pub mod catalog;
 pub mod money;
 pub mod payments;
+pub mod shipping;
 
 pub use money::MoneyDto;
+
+/// Tells an explicit `null` (`Some(None)`) from an absent field (`None`) in a PATCH body.
+pub(crate) fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

@@ -7,6 +7,7 @@ pub mod money;
 pub mod payment;
 pub mod pricing;
 pub mod product;
+pub mod shipment;
 pub mod validation;
 
 pub use ids::{GroupId, PaymentId, ProductId, RefundId, ShipmentId, ShippingBaseId, SupplierId};

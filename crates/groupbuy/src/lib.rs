@@ -54,6 +54,21 @@ pub const SERVICES: &[ServiceEntry] = &[
             Box::pin(async move { payments::build(payments::config::with_defaults(settings)?).await })
         },
     },
+    ServiceEntry {
+        name: shipping::NAME,
+        default_port: shipping::DEFAULT_PORT,
+        def: shipping::service,
+        start: |file| {
+            Box::pin(async move {
+                let config = shipping::settings(file.as_deref())?;
+                platform::telemetry::init(&config.service.telemetry);
+                shipping::build(config).await
+            })
+        },
+        build_with: |settings| {
+            Box::pin(async move { shipping::build(shipping::config::with_defaults(settings)?).await })
+        },
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static ServiceEntry> {

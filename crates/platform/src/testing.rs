@@ -128,26 +128,35 @@ pub struct WebhookReceiver {
 pub const RECEIVER_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 impl WebhookReceiver {
-    /// Listens on a free port; `/` accepts signed deliveries, `/fail` answers 500.
+    /// Listens on a free port; `/` accepts deliveries signed with [`RECEIVER_SECRET`], `/fail`
+    /// answers 500.
     pub async fn start() -> Self {
+        Self::start_with(RECEIVER_SECRET).await
+    }
+
+    /// Like [`start`](Self::start), checking signatures against `secret`.
+    pub async fn start_with(secret: &str) -> Self {
         use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
         let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let store = received.clone();
+        let secret = secret.to_owned();
         let server = HttpServer::new(move || {
             let store = store.clone();
+            let secret = secret.clone();
             App::new()
                 .route(
                     "/",
                     web::post().to(move |req: HttpRequest, body: web::Bytes| {
                         let store = store.clone();
+                        let secret = secret.clone();
                         async move {
                             let header = |name: &str| {
                                 req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
                             };
                             let id = header(crate::webhook::ID_HEADER);
                             let valid = crate::webhook::verify_standard(
-                                &crate::webhook::SigningKey::standard(RECEIVER_SECRET),
+                                &crate::webhook::SigningKey::standard(&secret),
                                 &id,
                                 &header(crate::webhook::TIMESTAMP_HEADER),
                                 &header(crate::webhook::SIGNATURE_HEADER),

@@ -1,0 +1,241 @@
+//! Shipments and their events (PRODUCT.md S2, S3). Every change is a guarded update on the state
+//! and the event count, so events are numbered 1, 2, 3 … without gaps or repeats, whoever reports.
+
+use chrono::NaiveDateTime;
+use contracts::shipping::{NewShipmentEvent, Shipment, ShipmentEvent};
+use diesel::prelude::*;
+use domain::{GroupId, ShippingBaseId, shipment::ShipmentState};
+use platform::{ApiError, db::DbConnection};
+
+use super::schema::{base_webhook_messages, shipment_events, shipments};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = shipments)]
+pub struct ShipmentRow {
+    pub id: String,
+    pub purchase_id: String,
+    pub group_id: String,
+    pub member: String,
+    pub supplier_id: String,
+    pub base_id: String,
+    pub recipient: String,
+    pub items: String,
+    pub state: String,
+    pub tracking_number: Option<String>,
+    pub carrier: Option<String>,
+    pub event_count: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = shipment_events)]
+pub struct EventRow {
+    pub shipment_id: String,
+    pub sequence: i64,
+    pub state: String,
+    pub tracking_number: Option<String>,
+    pub carrier: Option<String>,
+    pub note: Option<String>,
+    pub source: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+fn corrupt(e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(anyhow::anyhow!("stored shipment unreadable: {e}"))
+}
+
+impl ShipmentRow {
+    pub fn state(&self) -> Result<ShipmentState, ApiError> {
+        ShipmentState::parse(&self.state).ok_or_else(|| corrupt("state"))
+    }
+
+    pub fn to_dto(&self) -> Result<Shipment, ApiError> {
+        Ok(Shipment {
+            id: self.id.parse().map_err(corrupt)?,
+            purchase_id: self.purchase_id.clone(),
+            group_id: self.group_id.parse().map_err(corrupt)?,
+            member: self.member.clone(),
+            supplier_id: self.supplier_id.parse().map_err(corrupt)?,
+            base_id: self.base_id.parse().map_err(corrupt)?,
+            state: self.state()?,
+            tracking_number: self.tracking_number.clone(),
+            carrier: self.carrier.clone(),
+            recipient: serde_json::from_str(&self.recipient).map_err(corrupt)?,
+            items: serde_json::from_str(&self.items).map_err(corrupt)?,
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+        })
+    }
+
+    /// What groups is told: everything but the recipient's address.
+    pub fn summary(&self) -> Result<serde_json::Value, ApiError> {
+        let mut value = serde_json::to_value(self.to_dto()?).map_err(ApiError::internal)?;
+        if let Some(object) = value.as_object_mut() {
+            object.remove("recipient");
+        }
+        Ok(value)
+    }
+}
+
+impl EventRow {
+    pub fn to_dto(&self) -> Result<ShipmentEvent, ApiError> {
+        Ok(ShipmentEvent {
+            sequence: self.sequence,
+            state: ShipmentState::parse(&self.state).ok_or_else(|| corrupt("event state"))?,
+            tracking_number: self.tracking_number.clone(),
+            carrier: self.carrier.clone(),
+            note: self.note.clone(),
+            source: self.source.clone(),
+            recorded_at: self.recorded_at.and_utc(),
+        })
+    }
+}
+
+/// Stores a new shipment with its first event, `requested`.
+pub fn insert(conn: &mut DbConnection, row: &ShipmentRow) -> Result<(), ApiError> {
+    diesel::insert_into(shipments::table).values(row).execute(conn)?;
+    let first = EventRow {
+        shipment_id: row.id.clone(),
+        sequence: 1,
+        state: row.state.clone(),
+        tracking_number: None,
+        carrier: None,
+        note: None,
+        source: "request".to_owned(),
+        recorded_at: row.created_at,
+    };
+    diesel::insert_into(shipment_events::table).values(&first).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<ShipmentRow>, ApiError> {
+    Ok(shipments::table.find(id).select(ShipmentRow::as_select()).first(conn).optional()?)
+}
+
+pub fn find_by_purchase(conn: &mut DbConnection, purchase_id: &str) -> Result<Option<ShipmentRow>, ApiError> {
+    Ok(shipments::table
+        .filter(shipments::purchase_id.eq(purchase_id))
+        .select(ShipmentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// `GET /v1/shipments` filters.
+#[derive(Debug, Default, Clone)]
+pub struct ShipmentFilter {
+    pub group_id: Option<GroupId>,
+    pub base_id: Option<ShippingBaseId>,
+    pub state: Option<ShipmentState>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ShipmentFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ShipmentRow>, ApiError> {
+    let mut query =
+        shipments::table.order(shipments::id.asc()).limit(limit).select(ShipmentRow::as_select()).into_boxed();
+    if let Some(group) = filter.group_id {
+        query = query.filter(shipments::group_id.eq(group.to_string()));
+    }
+    if let Some(base) = filter.base_id {
+        query = query.filter(shipments::base_id.eq(base.to_string()));
+    }
+    if let Some(state) = filter.state {
+        query = query.filter(shipments::state.eq(state.as_str()));
+    }
+    if let Some(after) = after {
+        query = query.filter(shipments::id.gt(after.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Moves `current` to the reported state and records the event; refuses a move backwards, and a
+/// dispatch without tracking number and carrier.
+pub fn record_event(
+    conn: &mut DbConnection,
+    current: &ShipmentRow,
+    report: &NewShipmentEvent,
+    source: &str,
+) -> Result<ShipmentRow, ApiError> {
+    let from = current.state()?;
+    if !from.can_move_to(report.state) {
+        return Err(ApiError::conflict(format!(
+            "a shipment that is {} cannot become {}",
+            from.as_str(),
+            report.state.as_str()
+        )));
+    }
+    let tracking = report.tracking_number.clone().or(current.tracking_number.clone());
+    let carrier = report.carrier.clone().or(current.carrier.clone());
+    if report.state.needs_tracking() && (tracking.is_none() || carrier.is_none()) {
+        return Err(ApiError::invalid_field("tracking_number", "dispatching needs a tracking number and a carrier"));
+    }
+    let now = platform::db::now();
+    let next = ShipmentRow {
+        state: report.state.as_str().to_owned(),
+        tracking_number: tracking,
+        carrier,
+        event_count: current.event_count + 1,
+        updated_at: now,
+        ..current.clone()
+    };
+    let moved = diesel::update(
+        shipments::table
+            .find(&current.id)
+            .filter(shipments::state.eq(&current.state))
+            .filter(shipments::event_count.eq(current.event_count)),
+    )
+    .set((
+        shipments::state.eq(&next.state),
+        shipments::tracking_number.eq(&next.tracking_number),
+        shipments::carrier.eq(&next.carrier),
+        shipments::event_count.eq(next.event_count),
+        shipments::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if moved == 0 {
+        return Err(ApiError::conflict("the shipment changed meanwhile; read it and retry"));
+    }
+    let event = EventRow {
+        shipment_id: current.id.clone(),
+        sequence: next.event_count,
+        state: next.state.clone(),
+        tracking_number: report.tracking_number.clone(),
+        carrier: report.carrier.clone(),
+        note: report.note.clone(),
+        source: source.to_owned(),
+        recorded_at: now,
+    };
+    diesel::insert_into(shipment_events::table).values(&event).execute(conn)?;
+    Ok(next)
+}
+
+pub fn events(conn: &mut DbConnection, id: &str) -> Result<Vec<EventRow>, ApiError> {
+    Ok(shipment_events::table
+        .filter(shipment_events::shipment_id.eq(id))
+        .order(shipment_events::sequence.asc())
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
+/// Notes a base's webhook message id; false if it was seen before.
+pub fn first_delivery(conn: &mut DbConnection, base_id: &str, message_id: &str) -> Result<bool, ApiError> {
+    // In a savepoint: on PostgreSQL a failed insert would otherwise abort the transaction.
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(base_webhook_messages::table)
+            .values((
+                base_webhook_messages::base_id.eq(base_id),
+                base_webhook_messages::message_id.eq(message_id),
+                base_webhook_messages::received_at.eq(platform::db::now()),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,174 @@
+//! Shipping bases (PRODUCT.md S1): registered by the operator for the suppliers they serve.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use contracts::shipping::{NewShippingBase, RegisteredShippingBase, ShippingBase, ShippingBaseUpdate};
+use domain::{ShippingBaseId, SupplierId, Violations};
+use platform::{
+    ApiError,
+    auth::{Authenticated, OperatorOnly, ShippingOrOperator},
+    db::Db,
+    error::Problem,
+    json::Json,
+};
+
+use crate::db::bases::{self, BaseRow};
+
+const MAX_NAME: usize = 200;
+const MAX_SUPPLIERS: usize = 1000;
+
+fn check_fields(v: &mut Violations, name: Option<&str>, suppliers: Option<&[SupplierId]>, callback: Option<&str>) {
+    if let Some(name) = name {
+        v.check(
+            !name.trim().is_empty() && name.chars().count() <= MAX_NAME,
+            "name",
+            format!("1 to {MAX_NAME} characters"),
+        );
+    }
+    if let Some(suppliers) = suppliers {
+        v.check(suppliers.len() <= MAX_SUPPLIERS, "supplier_ids", format!("at most {MAX_SUPPLIERS}"));
+    }
+    if let Some(url) = callback {
+        let ok = (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2000 && !url.contains(' ');
+        v.check(ok, "callback_url", "an http(s) URL");
+    }
+}
+
+/// A Standard Webhooks secret: 32 random bytes, base64, behind `whsec_`.
+fn new_secret() -> String {
+    let mut bytes = Vec::with_capacity(32);
+    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    format!("whsec_{}", STANDARD.encode(bytes))
+}
+
+/// Registers a shipping base. The response carries its webhook secret, shown only this once.
+#[utoipa::path(
+    tag = "shipping bases",
+    security(("bearer" = [])),
+    request_body = NewShippingBase,
+    responses(
+        (status = 201, body = RegisteredShippingBase),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/shipping-bases")]
+#[tracing::instrument(skip_all)]
+pub async fn create_base(
+    _who: Authenticated<OperatorOnly>,
+    db: web::Data<Db>,
+    body: Json<NewShippingBase>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut v = Violations::new();
+    check_fields(&mut v, Some(&body.name), Some(&body.supplier_ids), body.callback_url.as_deref());
+    v.into_result()?;
+    let now = platform::db::now();
+    let row = BaseRow {
+        id: ShippingBaseId::generate().to_string(),
+        name: body.name.trim().to_owned(),
+        callback_url: body.callback_url,
+        webhook_secret: new_secret(),
+        paused: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let registered = db
+        .transaction(move |conn| {
+            bases::insert(conn, &row, &body.supplier_ids)?;
+            Ok::<_, ApiError>(RegisteredShippingBase {
+                base: bases::to_dto(conn, &row)?,
+                webhook_secret: row.webhook_secret,
+            })
+        })
+        .await?;
+    tracing::info!(base.id = %registered.base.id, "shipping base registered");
+    Ok(HttpResponse::Created()
+        .insert_header(("location", format!("/v1/shipping-bases/{}", registered.base.id)))
+        .json(registered))
+}
+
+/// Reads a base: the operator any, a base itself.
+#[utoipa::path(
+    tag = "shipping bases",
+    security(("bearer" = [])),
+    params(("id" = ShippingBaseId, Path)),
+    responses(
+        (status = 200, body = ShippingBase),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/shipping-bases/{id}")]
+pub async fn get_base(
+    who: Authenticated<ShippingOrOperator>,
+    db: web::Data<Db>,
+    id: web::Path<ShippingBaseId>,
+) -> Result<web::Json<ShippingBase>, ApiError> {
+    let id = id.into_inner();
+    if !who.is_operator() && who.acting_base() != Some(id) {
+        return Err(ApiError::forbidden("a base may read only itself"));
+    }
+    let base = db
+        .run(move |conn| {
+            let row = bases::get(conn, id)?;
+            bases::to_dto(conn, &row)
+        })
+        .await?;
+    Ok(web::Json(base))
+}
+
+/// Changes a base: name, suppliers, callback, paused.
+#[utoipa::path(
+    tag = "shipping bases",
+    security(("bearer" = [])),
+    params(("id" = ShippingBaseId, Path)),
+    request_body = ShippingBaseUpdate,
+    responses(
+        (status = 200, body = ShippingBase),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/shipping-bases/{id}")]
+#[tracing::instrument(skip_all, fields(base.id = %id))]
+pub async fn update_base(
+    _who: Authenticated<OperatorOnly>,
+    db: web::Data<Db>,
+    id: web::Path<ShippingBaseId>,
+    body: Json<ShippingBaseUpdate>,
+) -> Result<web::Json<ShippingBase>, ApiError> {
+    let (id, update) = (id.into_inner(), body.into_inner());
+    let mut v = Violations::new();
+    let callback = update.callback_url.clone().flatten();
+    check_fields(&mut v, update.name.as_deref(), update.supplier_ids.as_deref(), callback.as_deref());
+    v.into_result()?;
+    let base = db
+        .transaction(move |conn| {
+            let mut row = bases::get(conn, id)?;
+            if let Some(name) = &update.name {
+                row.name = name.trim().to_owned();
+            }
+            if let Some(callback) = update.callback_url {
+                row.callback_url = callback;
+            }
+            if let Some(paused) = update.paused {
+                row.paused = paused;
+            }
+            row.updated_at = platform::db::now();
+            bases::update(conn, &row)?;
+            if let Some(suppliers) = &update.supplier_ids {
+                bases::set_suppliers(conn, &row.id, suppliers)?;
+            }
+            bases::to_dto(conn, &row)
+        })
+        .await?;
+    Ok(web::Json(base))
+}

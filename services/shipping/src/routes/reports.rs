@@ -1,0 +1,180 @@
+//! Status reports (PRODUCT.md S3): from the base by API with a `shipping` token bound to it, or
+//! by a webhook signed with its secret (Standard Webhooks, de-duplicated by `webhook-id`). Each
+//! change is an event kept in order and sent on to groups.
+
+use actix_web::{HttpRequest, get, post, web};
+use contracts::shipping::{BaseWebhookReport, NewShipmentEvent, Shipment, ShipmentEvent};
+use domain::{ShipmentId, ShippingBaseId};
+use platform::{
+    ApiError, ErrorCode,
+    auth::{Authenticated, ShipmentReaders, ShippingOrOperator},
+    db::{Db, DbConnection},
+    error::Problem,
+    json::{self, Json},
+    outbox, webhook,
+};
+
+use super::shipments::may_read;
+use crate::db::{bases, shipments};
+
+const MAX_TEXT: usize = 200;
+
+fn check(report: &NewShipmentEvent) -> Result<(), ApiError> {
+    let mut v = domain::Violations::new();
+    for (field, value) in
+        [("tracking_number", &report.tracking_number), ("carrier", &report.carrier), ("note", &report.note)]
+    {
+        if let Some(value) = value {
+            v.check(
+                !value.trim().is_empty() && value.chars().count() <= MAX_TEXT,
+                field,
+                format!("1 to {MAX_TEXT} characters"),
+            );
+        }
+    }
+    Ok(v.into_result()?)
+}
+
+/// Applies a report to a shipment of `base` (any base when `None`): the state, the event, the
+/// message for groups.
+fn apply(
+    conn: &mut DbConnection,
+    id: ShipmentId,
+    base: Option<ShippingBaseId>,
+    report: &NewShipmentEvent,
+    source: &str,
+) -> Result<Shipment, ApiError> {
+    let current =
+        shipments::find(conn, &id.to_string())?.ok_or_else(|| ApiError::not_found(format!("shipment {id}")))?;
+    if base.is_some_and(|b| b.to_string() != current.base_id) {
+        return Err(ApiError::forbidden("another base handles this shipment"));
+    }
+    let next = shipments::record_event(conn, &current, report, source)?;
+    outbox::enqueue(conn, &format!("shipment.{}", next.state), &next.summary()?)?;
+    tracing::info!(shipment.id = %id, from = %current.state, to = %next.state, source, "shipment state changed");
+    next.to_dto()
+}
+
+/// Reports a new state for a shipment: its base, or the operator.
+#[utoipa::path(
+    tag = "shipments",
+    security(("bearer" = [])),
+    params(("id" = ShipmentId, Path)),
+    request_body = NewShipmentEvent,
+    responses(
+        (status = 200, body = Shipment),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "Another base's shipment"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "Not a forward move"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/shipments/{id}/events")]
+#[tracing::instrument(skip_all, fields(shipment.id = %id))]
+pub async fn report_event(
+    who: Authenticated<ShippingOrOperator>,
+    db: web::Data<Db>,
+    id: web::Path<ShipmentId>,
+    body: Json<NewShipmentEvent>,
+) -> Result<web::Json<Shipment>, ApiError> {
+    let (id, report) = (id.into_inner(), body.into_inner());
+    check(&report)?;
+    let base = who.acting_base();
+    Ok(web::Json(db.transaction(move |conn| apply(conn, id, base, &report, "api")).await?))
+}
+
+/// A shipment's events, in the order they happened.
+#[utoipa::path(
+    tag = "shipments",
+    security(("bearer" = [])),
+    params(("id" = ShipmentId, Path)),
+    responses(
+        (status = 200, body = Vec<ShipmentEvent>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/shipments/{id}/events")]
+pub async fn list_events(
+    who: Authenticated<ShipmentReaders>,
+    db: web::Data<Db>,
+    id: web::Path<ShipmentId>,
+) -> Result<web::Json<Vec<ShipmentEvent>>, ApiError> {
+    let id = id.into_inner();
+    let (row, events) = db
+        .run(move |conn| {
+            let row =
+                shipments::find(conn, &id.to_string())?.ok_or_else(|| ApiError::not_found(format!("shipment {id}")))?;
+            let events = shipments::events(conn, &row.id)?;
+            Ok::<_, ApiError>((row, events))
+        })
+        .await?;
+    if !may_read(&who, &row) {
+        return Err(ApiError::forbidden("another base handles this shipment"));
+    }
+    Ok(web::Json(events.iter().map(|e| e.to_dto()).collect::<Result<_, _>>()?))
+}
+
+/// A base's status report by webhook, signed with the base's secret (Standard Webhooks headers
+/// `webhook-id`, `webhook-timestamp`, `webhook-signature`; 300 s tolerance). A message id already
+/// seen is acknowledged and not applied again.
+#[utoipa::path(
+    tag = "shipments",
+    params(("base_id" = ShippingBaseId, Path)),
+    request_body = BaseWebhookReport,
+    responses(
+        (status = 200, body = Shipment, description = "Applied, or the shipment as it is for a repeated message"),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "Bad or stale signature"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/webhooks/bases/{base_id}")]
+#[tracing::instrument(skip_all, fields(base.id = %base_id))]
+pub async fn receive_base_webhook(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    base_id: web::Path<ShippingBaseId>,
+    body: web::Bytes,
+) -> Result<web::Json<Shipment>, ApiError> {
+    let base_id = base_id.into_inner();
+    let base = db.run(move |conn| bases::get(conn, base_id)).await?;
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let message_id = header(webhook::ID_HEADER);
+    webhook::verify_standard(
+        &webhook::SigningKey::standard(&base.webhook_secret),
+        &message_id,
+        &header(webhook::TIMESTAMP_HEADER),
+        &header(webhook::SIGNATURE_HEADER),
+        &body,
+        chrono::Utc::now().timestamp(),
+    )
+    .map_err(|e| ApiError::new(ErrorCode::InvalidSignature, e.to_string()))?;
+    if message_id.is_empty() {
+        return Err(ApiError::new(ErrorCode::InvalidSignature, "webhook-id is required"));
+    }
+    let report: BaseWebhookReport = json::parse(&body)?;
+    let event = NewShipmentEvent {
+        state: report.state,
+        tracking_number: report.tracking_number,
+        carrier: report.carrier,
+        note: report.note,
+    };
+    check(&event)?;
+    let shipment = db
+        .transaction(move |conn| {
+            if !shipments::first_delivery(conn, &base.id, &message_id)? {
+                let row = shipments::find(conn, &report.shipment_id.to_string())?
+                    .ok_or_else(|| ApiError::not_found("shipment"))?;
+                return row.to_dto();
+            }
+            apply(conn, report.shipment_id, Some(base_id), &event, "webhook")
+        })
+        .await?;
+    Ok(web::Json(shipment))
+}

@@ -1,0 +1,216 @@
+//! Shipments (PRODUCT.md S2): requested by groups per purchase, read by the operator, the
+//! services and the base handling them.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use contracts::shipping::{NewShipment, Shipment, ShipmentPage};
+use domain::{GroupId, ShipmentId, ShippingBaseId, Violations, shipment::ShipmentState};
+use platform::{
+    ApiError, ErrorCode,
+    auth::{Authenticated, Principal, ServiceOnly, ShipmentReaders},
+    db::Db,
+    error::Problem,
+    json::Json,
+    outbox,
+    pagination::{PageParams, page},
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::db::{
+    bases,
+    shipments::{self, ShipmentFilter, ShipmentRow},
+};
+
+const MAX_ITEMS: usize = 100;
+
+fn validate(body: &NewShipment) -> Result<(), ApiError> {
+    let mut v = Violations::new();
+    let text = |v: &mut Violations, field: &str, value: &str, max: usize| {
+        v.check(!value.trim().is_empty() && value.chars().count() <= max, field, format!("1 to {max} characters"));
+    };
+    text(&mut v, "purchase_id", &body.purchase_id, 128);
+    text(&mut v, "member", &body.member, 128);
+    let r = &body.recipient;
+    text(&mut v, "recipient.name", &r.name, 200);
+    text(&mut v, "recipient.line1", &r.line1, 200);
+    text(&mut v, "recipient.city", &r.city, 100);
+    text(&mut v, "recipient.postal_code", &r.postal_code, 20);
+    v.check(
+        r.country.len() == 2 && r.country.bytes().all(|b| b.is_ascii_uppercase()),
+        "recipient.country",
+        "an ISO 3166-1 alpha-2 code such as DE",
+    );
+    v.check(!body.items.is_empty() && body.items.len() <= MAX_ITEMS, "items", format!("1 to {MAX_ITEMS} items"));
+    for (i, item) in body.items.iter().enumerate() {
+        v.check(item.quantity > 0, format!("items[{i}].quantity"), "must be greater than 0");
+    }
+    Ok(v.into_result()?)
+}
+
+/// Whether `who` may see this shipment, address and all.
+pub fn may_read(who: &Principal, row: &ShipmentRow) -> bool {
+    match who.acting_base() {
+        Some(base) => base.to_string() == row.base_id,
+        None => true, // the operator and the services: ShipmentReaders admits no one else
+    }
+}
+
+/// Requests a shipment for one purchase; the base serving the supplier is chosen. Asking again
+/// for the same purchase returns the shipment already made.
+#[utoipa::path(
+    tag = "shipments",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = String, Header, description = "Required: one key per purchase")),
+    request_body = NewShipment,
+    responses(
+        (status = 201, body = Shipment),
+        (status = 200, body = Shipment, description = "The purchase already had this shipment"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The purchase has a different shipment"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or no active base serves the supplier"),
+    )
+)]
+#[post("/v1/shipments")]
+#[tracing::instrument(skip_all)]
+pub async fn create_shipment(
+    _who: Authenticated<ServiceOnly>,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    body: Json<NewShipment>,
+) -> Result<HttpResponse, ApiError> {
+    if !req.headers().contains_key(platform::idempotency::HEADER) {
+        return Err(ApiError::new(ErrorCode::IdempotencyKeyRequired, "send an Idempotency-Key, one per purchase"));
+    }
+    let body = body.into_inner();
+    validate(&body)?;
+    let (created, row) = db
+        .transaction(move |conn| {
+            if let Some(existing) = shipments::find_by_purchase(conn, &body.purchase_id)? {
+                let same = existing.supplier_id == body.supplier_id.to_string()
+                    && existing.group_id == body.group_id.to_string()
+                    && existing.items == serde_json::to_string(&body.items).map_err(ApiError::internal)?;
+                if !same {
+                    return Err(ApiError::conflict("this purchase already has a different shipment"));
+                }
+                return Ok((false, existing));
+            }
+            let base = bases::serving(conn, body.supplier_id)?.ok_or_else(|| {
+                ApiError::invalid_field(
+                    "supplier_id",
+                    format!("no active shipping base serves supplier {}", body.supplier_id),
+                )
+            })?;
+            let now = platform::db::now();
+            let row = ShipmentRow {
+                id: ShipmentId::generate().to_string(),
+                purchase_id: body.purchase_id.clone(),
+                group_id: body.group_id.to_string(),
+                member: body.member.clone(),
+                supplier_id: body.supplier_id.to_string(),
+                base_id: base.id.clone(),
+                recipient: serde_json::to_string(&body.recipient).map_err(ApiError::internal)?,
+                items: serde_json::to_string(&body.items).map_err(ApiError::internal)?,
+                state: ShipmentState::Requested.as_str().to_owned(),
+                tracking_number: None,
+                carrier: None,
+                event_count: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            shipments::insert(conn, &row)?;
+            if base.callback_url.is_some() {
+                outbox::enqueue_to(conn, Some(&bases::target(&base.id)), "shipment.requested", &row.to_dto()?)?;
+            }
+            outbox::enqueue(conn, "shipment.requested", &row.summary()?)?;
+            Ok::<_, ApiError>((true, row))
+        })
+        .await?;
+    let dto = row.to_dto()?;
+    if created {
+        tracing::info!(shipment.id = %dto.id, base.id = %dto.base_id, "shipment requested");
+        Ok(HttpResponse::Created().insert_header(("location", format!("/v1/shipments/{}", dto.id))).json(dto))
+    } else {
+        Ok(HttpResponse::Ok().json(dto))
+    }
+}
+
+/// Reads a shipment: the operator, the services, or the base handling it.
+#[utoipa::path(
+    tag = "shipments",
+    security(("bearer" = [])),
+    params(("id" = ShipmentId, Path)),
+    responses(
+        (status = 200, body = Shipment),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/shipments/{id}")]
+pub async fn get_shipment(
+    who: Authenticated<ShipmentReaders>,
+    db: web::Data<Db>,
+    id: web::Path<ShipmentId>,
+) -> Result<web::Json<Shipment>, ApiError> {
+    let id = id.into_inner();
+    let row = db
+        .run(move |conn| {
+            shipments::find(conn, &id.to_string())?.ok_or_else(|| ApiError::not_found(format!("shipment {id}")))
+        })
+        .await?;
+    if !may_read(&who, &row) {
+        return Err(ApiError::forbidden("another base handles this shipment"));
+    }
+    Ok(web::Json(row.to_dto()?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListShipmentsParams {
+    pub group_id: Option<GroupId>,
+    /// A base sees only its own shipments, whatever it asks.
+    pub base_id: Option<ShippingBaseId>,
+    pub state: Option<ShipmentState>,
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+/// Lists shipments by group, base and state, oldest first.
+#[utoipa::path(
+    tag = "shipments",
+    security(("bearer" = [])),
+    params(ListShipmentsParams),
+    responses(
+        (status = 200, body = ShipmentPage),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/shipments")]
+pub async fn list_shipments(
+    who: Authenticated<ShipmentReaders>,
+    db: web::Data<Db>,
+    params: web::Query<ListShipmentsParams>,
+) -> Result<web::Json<ShipmentPage>, ApiError> {
+    let params = params.into_inner();
+    let paging = PageParams { cursor: params.cursor, limit: params.limit };
+    let (limit, after) = (paging.limit()?, paging.after()?);
+    if let (Some(own), Some(asked)) = (who.acting_base(), params.base_id)
+        && own != asked
+    {
+        return Err(ApiError::forbidden("a base sees only its own shipments"));
+    }
+    let filter = ShipmentFilter {
+        group_id: params.group_id,
+        base_id: who.acting_base().or(params.base_id),
+        state: params.state,
+    };
+    let rows = db.run(move |conn| shipments::list(conn, &filter, after.as_deref(), i64::from(limit) + 1)).await?;
+    let (rows, next_cursor) = page(rows, limit, |r| r.id.clone());
+    let items = rows.iter().map(ShipmentRow::to_dto).collect::<Result<_, _>>()?;
+    Ok(web::Json(ShipmentPage { items, next_cursor }))
+}
