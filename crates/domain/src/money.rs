@@ -122,6 +122,10 @@ impl Money {
         self.amount.is_sign_negative() && !self.amount.is_zero()
     }
 
+    pub fn is_positive(&self) -> bool {
+        self.amount.is_sign_positive() && !self.amount.is_zero()
+    }
+
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
         let sum = self.amount.checked_add(other.amount).ok_or(MoneyError::Overflow)?;

@@ -104,7 +104,7 @@ impl PaymentBook {
     }
 
     fn positive(amount: Money) -> Result<Money, PaymentError> {
-        if amount.is_negative() || amount.amount().is_zero() { Err(PaymentError::NotPositive) } else { Ok(amount) }
+        if amount.is_positive() { Ok(amount) } else { Err(PaymentError::NotPositive) }
     }
 
     /// Checks a capture of `amount` (at most the hold) from an authorized payment.
@@ -113,10 +113,11 @@ impl PaymentBook {
             return Err(PaymentError::WrongState(self.state, "authorized"));
         }
         let amount = Self::positive(amount)?;
-        if amount.checked_sub(self.amount)?.is_negative() || amount == self.amount {
-            Ok(())
-        } else {
+        // Subtracting first refuses another currency.
+        if amount.checked_sub(self.amount)?.is_positive() {
             Err(PaymentError::OverCapture(self.amount))
+        } else {
+            Ok(())
         }
     }
 

@@ -26,7 +26,7 @@ use crate::{
 };
 
 /// The outbox table, for services that send events.
-pub const MIGRATIONS: Migrations = crate::migrations!("migrations-outbox/sqlite", "migrations-outbox/postgres");
+pub const MIGRATIONS: Migrations = crate::migrations!("migrations-outbox");
 
 const PENDING: &str = "pending";
 const DELIVERED: &str = "delivered";

@@ -17,19 +17,23 @@ pub enum DbConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
-/// A set of migrations, one list per backend, kept in step by hand. Built by [`migrations!`]
-/// from the calling crate's `migrations/sqlite` and `migrations/postgres` (or two folders named).
+/// A set of migrations, one list per backend. Built by [`migrations!`]: from one folder of
+/// portable SQL (`migrations/` by default) used on both, or from two folders where the SQL differs.
 #[derive(Clone, Copy)]
 pub struct Migrations {
     pub sqlite: fn() -> EmbeddedMigrations,
     pub postgres: fn() -> EmbeddedMigrations,
 }
 
-/// The calling crate's embedded migrations for both backends.
+/// The calling crate's embedded migrations: `migrations!()` for `migrations/`, `migrations!("dir")`
+/// for another folder of portable SQL, `migrations!("sqlite-dir", "postgres-dir")` per backend.
 #[macro_export]
 macro_rules! migrations {
     () => {
-        $crate::migrations!("migrations/sqlite", "migrations/postgres")
+        $crate::migrations!("migrations")
+    };
+    ($portable:literal) => {
+        $crate::migrations!($portable, $portable)
     };
     ($sqlite:literal, $postgres:literal) => {
         $crate::db::Migrations {
@@ -48,8 +52,9 @@ macro_rules! migrations {
 #[doc(hidden)]
 pub use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 
-/// The platform's own tables (idempotency keys), applied before each service's.
-pub const PLATFORM_MIGRATIONS: Migrations = migrations!();
+/// The platform's own tables (idempotency keys), applied before each service's. Response bodies
+/// are BLOB on SQLite and BYTEA on PostgreSQL, hence two folders.
+pub const PLATFORM_MIGRATIONS: Migrations = migrations!("migrations/sqlite", "migrations/postgres");
 
 /// Errors of the storage layer itself, as opposed to a query's.
 #[derive(Debug, thiserror::Error)]

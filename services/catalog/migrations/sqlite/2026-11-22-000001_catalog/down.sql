@@ -1,4 +1,0 @@
-DROP TABLE discount_rates;
-DROP TABLE price_tiers;
-DROP TABLE products;
-DROP TABLE suppliers;
