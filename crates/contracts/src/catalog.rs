@@ -12,6 +12,7 @@ use crate::MoneyDto;
 #[serde(deny_unknown_fields)]
 pub struct NewSupplier {
     /// Display name, 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
 }
 
@@ -25,6 +26,7 @@ pub struct Supplier {
 /// From `min` members (or units) on, each unit costs `unit_price`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PriceTierDto {
+    #[schema(minimum = 1)]
     pub min: u32,
     pub unit_price: MoneyDto,
 }
@@ -44,8 +46,10 @@ pub struct NewProduct {
     #[serde(default)]
     pub supplier_id: Option<SupplierId>,
     /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub description: String,
     /// The price of one unit bought alone.
     pub list_price: MoneyDto,

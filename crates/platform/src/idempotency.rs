@@ -112,10 +112,6 @@ pub async fn idempotent_posts(
         Some(value) if req.method() == Method::POST => value.to_str().unwrap_or_default().to_owned(),
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
-    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        let error = ApiError::malformed(format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"));
-        return Ok(problem(req, error));
-    }
     let (Some(db), Some(verifier)) =
         (req.app_data::<web::Data<Db>>().cloned(), req.app_data::<web::Data<TokenVerifier>>().cloned())
     else {
@@ -125,6 +121,10 @@ pub async fn idempotent_posts(
     let Ok(principal) = verifier.authenticate(req.request()) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        let error = ApiError::malformed(format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"));
+        return Ok(problem(req, error));
+    }
     let scope = format!("{}:{}", principal.role.as_str(), principal.subject);
     let body = match req.extract::<web::Bytes>().await {
         Ok(body) => body,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod health;
 pub mod idempotency;
 pub mod json;
+pub mod openapi;
 pub mod outbox;
 pub mod pagination;
 pub mod server;

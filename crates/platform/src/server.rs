@@ -59,6 +59,7 @@ pub fn openapi(def: &ServiceDef) -> OpenApi {
         "bearer",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
     );
+    crate::openapi::add_common_errors(&mut api);
     api
 }
 
@@ -91,6 +92,7 @@ impl Application {
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let api = openapi(&def);
+        let routes = web::Data::new(crate::openapi::RouteTable::from_document(&api));
         let body_limit = settings.limits.body_bytes;
         let db_data = web::Data::new(db.clone());
 
@@ -98,6 +100,7 @@ impl Application {
             let (app, _) = App::new()
                 .configure(state.clone())
                 .app_data(db_data.clone())
+                .app_data(routes.clone())
                 .app_data(verifier.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(web::PathConfig::default().error_handler(path_error))
@@ -174,9 +177,14 @@ async fn purge_idempotency_keys(db: Db) {
     }
 }
 
-fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    let api_error = ApiError::new(ErrorCode::NotFound, format!("no such resource ({err})"));
-    actix_web::error::InternalError::from_response(err, api_error.error_response()).into()
+fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    // `GET /v1/payments/charges` reaches `GET /v1/payments/{id}` and fails there: the path exists,
+    // the method does not.
+    let response = match wrong_method(req) {
+        Some(response) => response,
+        None => ApiError::new(ErrorCode::NotFound, format!("no such resource ({err})")).error_response(),
+    };
+    actix_web::error::InternalError::from_response(err, response).into()
 }
 
 fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
@@ -184,8 +192,26 @@ fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     actix_web::error::InternalError::from_response(err, api_error.error_response()).into()
 }
 
+/// A 405 with `Allow` where the path exists with other methods, else a 404.
 async fn unknown_route(req: HttpRequest) -> HttpResponse {
-    ApiError::new(ErrorCode::NotFound, format!("no route for {} {}", req.method(), req.path())).error_response()
+    wrong_method(&req).unwrap_or_else(|| {
+        ApiError::new(ErrorCode::NotFound, format!("no route for {} {}", req.method(), req.path())).error_response()
+    })
+}
+
+/// A 405 naming the allowed methods, when the documented path exists without this method.
+fn wrong_method(req: &HttpRequest) -> Option<HttpResponse> {
+    let allowed = req.app_data::<web::Data<crate::openapi::RouteTable>>()?.allowed(req.path())?;
+    if allowed.contains(req.method()) {
+        return None;
+    }
+    let allow = allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
+    let mut response =
+        ApiError::new(ErrorCode::MethodNotAllowed, format!("{} allows {allow}", req.path())).error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+    }
+    Some(response)
 }
 
 async fn redirect_to_docs() -> HttpResponse {
