@@ -93,6 +93,8 @@ impl Db {
         let pool = tokio::task::spawn_blocking(move || {
             diesel::r2d2::Pool::builder()
                 .max_size(pool_size)
+                // Connections open as load needs them: an idle service holds one.
+                .min_idle(Some(1))
                 .connection_timeout(std::time::Duration::from_secs(10))
                 .build(manager)
         })
