@@ -20,7 +20,6 @@ use crate::{
     auth::{Authenticated, OperatorOnly},
     config::Secret,
     db::{Db, DbConnection, DbError, Migrations, now, schema::outbox},
-    error::Problem,
     pagination::{PageParams, page},
     webhook::{self, SigningKey},
 };
@@ -359,8 +358,6 @@ impl TryFrom<OutboxRow> for DeadLetter {
     params(DeadLetterParams),
     responses(
         (status = 200, body = DeadLetterPage),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/outbox/dead-letters")]
@@ -384,9 +381,6 @@ pub async fn list_dead_letters(
     params(("id" = String, Path)),
     responses(
         (status = 202, description = "Queued again"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/outbox/dead-letters/{id}/retry")]

@@ -30,8 +30,6 @@ fn to_dto(row: SupplierRow) -> Result<Supplier, ApiError> {
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
     responses(
         (status = 201, body = Supplier),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -59,7 +57,6 @@ pub async fn create_supplier(
     params(("id" = SupplierId, Path)),
     responses(
         (status = 200, body = Supplier),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/suppliers/{id}")]

@@ -30,9 +30,6 @@ const OPEN_STATES: [&str; 4] = ["pending", "processing", "requires_action", "aut
     params(("group_id" = GroupId, Path), ("Idempotency-Key" = String, Header, description = "Required")),
     responses(
         (status = 200, body = Books, description = "The books after the payout: the clearing balance is zero"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "Settled already, or payments still open"),
     )
 )]
@@ -98,8 +95,6 @@ pub async fn settle_group(
     params(("group_id" = GroupId, Path)),
     responses(
         (status = 200, body = Books),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/groups/{group_id}/books")]

@@ -145,9 +145,6 @@ async fn create_payment(
     request_body = NewPayment,
     responses(
         (status = 201, body = Payment, description = "The payment in its state now: authorized, processing, requires_action or failed"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 502, body = Problem, content_type = "application/problem+json"),
@@ -173,9 +170,6 @@ pub async fn create_authorization(
     request_body = NewPayment,
     responses(
         (status = 201, body = Payment, description = "The payment in its state now: captured, processing, requires_action or failed"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 502, body = Problem, content_type = "application/problem+json"),
@@ -251,10 +245,6 @@ async fn finish_on_payment(
     request_body = CaptureRequest,
     responses(
         (status = 200, body = Payment),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 502, body = Problem, content_type = "application/problem+json"),
@@ -307,10 +297,6 @@ pub async fn capture_payment(
     params(("id" = PaymentId, Path), ("Idempotency-Key" = String, Header, description = "Required")),
     responses(
         (status = 200, body = Payment),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 502, body = Problem, content_type = "application/problem+json"),
     )
@@ -354,9 +340,6 @@ pub fn payment_error(e: domain::payment::PaymentError) -> ApiError {
     params(("id" = PaymentId, Path)),
     responses(
         (status = 200, body = Payment),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/payments/{id}")]
@@ -387,9 +370,6 @@ pub struct ListPaymentsParams {
     params(ListPaymentsParams),
     responses(
         (status = 200, body = PaymentPage),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/payments")]

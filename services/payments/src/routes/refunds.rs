@@ -44,10 +44,6 @@ enum Step {
     request_body = NewRefund,
     responses(
         (status = 201, body = Refund, description = "The refund: succeeded, or failed at the provider"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "More than can still be refunded"),
         (status = 502, body = Problem, content_type = "application/problem+json"),
@@ -169,9 +165,6 @@ fn record(conn: &mut platform::db::DbConnection, refund: &RefundRow, outcome: &R
     params(("id" = RefundId, Path)),
     responses(
         (status = 200, body = Refund),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/refunds/{id}")]
@@ -209,9 +202,6 @@ pub struct ListRefundsParams {
     params(ListRefundsParams),
     responses(
         (status = 200, body = RefundPage),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/refunds")]

@@ -36,7 +36,6 @@ struct EventData {
     responses(
         (status = 200, description = "Applied, ignored as irrelevant, or a duplicate"),
         (status = 400, body = Problem, content_type = "application/problem+json", description = "Bad signature, stale timestamp or malformed event"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/webhooks/{provider}")]

@@ -49,9 +49,6 @@ fn new_secret() -> String {
     request_body = NewShippingBase,
     responses(
         (status = 201, body = RegisteredShippingBase),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -98,9 +95,6 @@ pub async fn create_base(
     params(("id" = ShippingBaseId, Path)),
     responses(
         (status = 200, body = ShippingBase),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/shipping-bases/{id}")]
@@ -130,10 +124,6 @@ pub async fn get_base(
     request_body = ShippingBaseUpdate,
     responses(
         (status = 200, body = ShippingBase),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -63,10 +63,7 @@ fn apply(
     request_body = NewShipmentEvent,
     responses(
         (status = 200, body = Shipment),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json", description = "Another base's shipment"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "Not a forward move"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
@@ -92,9 +89,6 @@ pub async fn report_event(
     params(("id" = ShipmentId, Path)),
     responses(
         (status = 200, body = Vec<ShipmentEvent>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/shipments/{id}/events")]
@@ -128,8 +122,7 @@ pub async fn list_events(
     responses(
         (status = 200, body = Shipment, description = "Applied, or the shipment as it is for a repeated message"),
         (status = 400, body = Problem, content_type = "application/problem+json", description = "Bad or stale signature"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "The shipment belongs to another base"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )

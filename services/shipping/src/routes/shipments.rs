@@ -65,9 +65,6 @@ pub fn may_read(who: &Principal, row: &ShipmentRow) -> bool {
     responses(
         (status = 201, body = Shipment),
         (status = 200, body = Shipment, description = "The purchase already had this shipment"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The purchase has a different shipment"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or no active base serves the supplier"),
     )
@@ -143,9 +140,6 @@ pub async fn create_shipment(
     params(("id" = ShipmentId, Path)),
     responses(
         (status = 200, body = Shipment),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/shipments/{id}")]
@@ -185,9 +179,6 @@ pub struct ListShipmentsParams {
     params(ListShipmentsParams),
     responses(
         (status = 200, body = ShipmentPage),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/shipments")]

@@ -26,8 +26,6 @@ pub struct DiscountRateParams {
     params(("id" = ProductId, Path), DiscountRateParams),
     responses(
         (status = 200, body = DiscountRateQuote),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -38,7 +38,6 @@ pub struct ListProductsParams {
     params(ListProductsParams),
     responses(
         (status = 200, body = ProductPage),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -66,7 +65,6 @@ pub async fn list_products(
     params(("id" = ProductId, Path)),
     responses(
         (status = 200, body = Product),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/products/{id}")]
