@@ -89,8 +89,18 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Token { role, subject, supplier_id, base_id, ttl_minutes, data_dir } => {
             anyhow::ensure!(role != Role::Supplier || supplier_id.is_some(), "--role supplier needs --supplier-id");
             anyhow::ensure!(role != Role::Shipping || base_id.is_some(), "--role shipping needs --base-id");
+            anyhow::ensure!(
+                (1..=platform::auth::MAX_TOKEN_LIFETIME_SECS / 60).contains(&ttl_minutes),
+                "--ttl-minutes must be 1 to {}",
+                platform::auth::MAX_TOKEN_LIFETIME_SECS / 60
+            );
             let secret = groupbuy::secret::load_or_create(&data_dir)?;
-            let subject = subject.unwrap_or_else(|| format!("dev-{}", role.as_str()));
+            // Without --subject every token is its own caller: two tokens never share a subject.
+            let subject = subject.unwrap_or_else(|| match (supplier_id, base_id) {
+                (Some(supplier), _) if role == Role::Supplier => format!("supplier-{supplier}"),
+                (_, Some(base)) if role == Role::Shipping => format!("base-{base}"),
+                _ => format!("{}-{}", role.as_str(), uuid::Uuid::new_v4()),
+            });
             // The issuer and audience the services check, defaults and `GROUPBUY_AUTH__…` alike.
             let auth = platform::config::load::<ServiceSettings>("groupbuy", 0, "", None)?.auth;
             let token = TokenIssuer::hs256(&secret, &auth.issuer, &auth.audience).issue_with(

@@ -60,6 +60,9 @@ pub struct Claims {
     pub aud: String,
     pub exp: i64,
     pub iat: i64,
+    /// Not before: the token is refused until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
 
 /// A caller whose token was verified.
@@ -85,7 +88,21 @@ impl Principal {
     pub fn is_operator(&self) -> bool {
         self.role == Role::Operator
     }
+
+    /// Who acts, for scoping what a caller left behind (idempotency keys): the supplier or base a
+    /// token acts for, else the subject. Two tokens for one supplier share a scope; two suppliers
+    /// never do, whatever their tokens' subjects.
+    pub fn acting_party(&self) -> String {
+        match (self.acting_supplier(), self.acting_base()) {
+            (Some(supplier), _) => format!("supplier:{supplier}"),
+            (_, Some(base)) => format!("shipping:{base}"),
+            _ => format!("{}:{}", self.role.as_str(), self.subject),
+        }
+    }
 }
+
+/// The longest a token may live (`exp` minus now): a stolen token is not good for years.
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = 7 * 24 * 3600;
 
 /// Checks tokens; shared by every request through app data.
 pub struct TokenVerifier {
@@ -109,7 +126,8 @@ impl TokenVerifier {
         validation.set_issuer(&[&settings.issuer]);
         validation.set_audience(&[&settings.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS as u64;
+        validation.validate_nbf = true;
         Ok(Self { key, validation })
     }
 
@@ -117,6 +135,16 @@ impl TokenVerifier {
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
             .map_err(|e| ApiError::new(ErrorCode::Unauthenticated, format!("invalid token: {e}")))?;
         let claims = data.claims;
+        let now = chrono::Utc::now().timestamp();
+        if claims.iat > now + LEEWAY_SECS {
+            return Err(ApiError::new(ErrorCode::Unauthenticated, "invalid token: issued in the future"));
+        }
+        if claims.exp > now + MAX_TOKEN_LIFETIME_SECS {
+            return Err(ApiError::new(
+                ErrorCode::Unauthenticated,
+                format!("invalid token: it may live at most {} days", MAX_TOKEN_LIFETIME_SECS / 86400),
+            ));
+        }
         if claims.role == Role::Supplier && claims.supplier_id.is_none() {
             return Err(ApiError::new(ErrorCode::Unauthenticated, "a supplier token must carry supplier_id"));
         }
@@ -137,14 +165,20 @@ impl TokenVerifier {
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "missing Authorization header"))?;
+        // Auth schemes are case-insensitive (RFC 9110 11.1).
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token)
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "expected `Authorization: Bearer <token>`"))?;
         self.verify(token.trim())
     }
 }
+
+/// Clock skew tolerated between the token issuer and us.
+const LEEWAY_SECS: i64 = 30;
 
 fn public_key(settings: &AuthSettings) -> anyhow::Result<&str> {
     settings
@@ -198,6 +232,7 @@ impl TokenIssuer {
             aud: self.audience.clone(),
             exp: now + ttl.num_seconds(),
             iat: now,
+            nbf: None,
         };
         Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)?)
     }
@@ -371,6 +406,7 @@ mod tests {
             aud: "groupbuy".into(),
             exp: now + 60,
             iat: now,
+            nbf: None,
         };
         let key = EncodingKey::from_ed_pem(PRIVATE.as_bytes()).unwrap();
         let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &key).unwrap();
@@ -383,6 +419,76 @@ mod tests {
             chrono::Duration::minutes(5),
         );
         assert!(verifier.verify(&hs.unwrap()).is_err());
+    }
+
+    fn signed(claims: &Claims) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(SECRET.as_bytes()))
+            .unwrap()
+    }
+
+    fn claims_at(iat: i64, exp: i64, nbf: Option<i64>) -> Claims {
+        Claims {
+            sub: "op".into(),
+            role: Role::Operator,
+            supplier_id: None,
+            base_id: None,
+            iss: "groupbuy".into(),
+            aud: "groupbuy".into(),
+            exp,
+            iat,
+            nbf,
+        }
+    }
+
+    /// Issue 7, finding 9: `nbf`, a future `iat` and a far `exp` were ignored.
+    #[test]
+    fn x3_tokens_not_yet_valid_or_living_too_long_are_refused() {
+        let verifier = TokenVerifier::from_settings(&settings()).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let year_9999 = 253_402_300_799;
+        for (claims, why) in [
+            (claims_at(now, now + 600, Some(now + 300)), "nbf in the future"),
+            (claims_at(now + 3600, now + 7200, None), "iat in the future"),
+            (claims_at(now, year_9999, None), "exp in year 9999"),
+            (claims_at(now, now + MAX_TOKEN_LIFETIME_SECS + 120, None), "longer than the maximum lifetime"),
+        ] {
+            let err = verifier.verify(&signed(&claims)).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::Unauthenticated, "{why}");
+        }
+        assert!(verifier.verify(&signed(&claims_at(now, now + 600, Some(now - 10)))).is_ok());
+    }
+
+    #[test]
+    fn x3_the_bearer_scheme_is_case_insensitive() {
+        let verifier = TokenVerifier::from_settings(&settings()).unwrap();
+        let token = signed(&claims_at(chrono::Utc::now().timestamp(), chrono::Utc::now().timestamp() + 60, None));
+        for scheme in ["Bearer", "bearer", "BEARER"] {
+            let req = actix_web::test::TestRequest::default()
+                .insert_header(("authorization", format!("{scheme} {token}")))
+                .to_http_request();
+            assert!(verifier.authenticate(&req).is_ok(), "{scheme}");
+        }
+        let basic = actix_web::test::TestRequest::default()
+            .insert_header(("authorization", format!("Basic {token}")))
+            .to_http_request();
+        assert!(verifier.authenticate(&basic).is_err());
+    }
+
+    /// Issue 7, finding 2: keys were scoped by `role:sub`, which tokens of one kind shared.
+    #[test]
+    fn x4_the_scope_is_the_acting_party_not_the_subject() {
+        let principal = |role, supplier_id, base_id| Principal { subject: "same".into(), role, supplier_id, base_id };
+        let (a, b) = (SupplierId::generate(), SupplierId::generate());
+        assert_ne!(
+            principal(Role::Supplier, Some(a), None).acting_party(),
+            principal(Role::Supplier, Some(b), None).acting_party()
+        );
+        let (x, y) = (ShippingBaseId::generate(), ShippingBaseId::generate());
+        assert_ne!(
+            principal(Role::Shipping, None, Some(x)).acting_party(),
+            principal(Role::Shipping, None, Some(y)).acting_party()
+        );
+        assert_eq!(principal(Role::Service, None, None).acting_party(), "service:same");
     }
 
     #[test]

@@ -15,6 +15,14 @@ pub struct ServiceSettings {
     pub auth: AuthSettings,
     pub telemetry: TelemetrySettings,
     pub limits: LimitSettings,
+    pub metrics: MetricsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsSettings {
+    /// Whether `/metrics` answers without a token. Off by default: the operator's token (or a
+    /// service token, for a scraper) is required.
+    pub public: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -118,6 +126,8 @@ pub fn load<T: serde::de::DeserializeOwned>(
         filter = "info"
         [limits]
         body_bytes = 262144
+        [metrics]
+        public = false
         "#
     );
     let mut builder = config::Config::builder()

@@ -191,6 +191,29 @@ impl ResponseError for ApiError {
     }
 }
 
+impl ErrorCode {
+    /// The code the platform answers with for a bare HTTP status (the first in the table).
+    pub fn for_status(status: StatusCode) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.status() == status)
+    }
+}
+
+/// A problem+json body for a status the framework produced on its own (an oversized body on a
+/// route that reads raw bytes, a missing static file): `about:blank` when no code has that status.
+pub fn problem_for_status(status: StatusCode, detail: Option<String>) -> Problem {
+    let detail = detail.filter(|_| !status.is_server_error());
+    match ErrorCode::for_status(status) {
+        Some(code) => Problem { detail, ..ApiError::bare(code).problem() },
+        None => Problem {
+            type_: "about:blank".to_owned(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors: Vec::new(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;

@@ -1,7 +1,8 @@
 //! `Idempotency-Key` for POSTs (PRODUCT.md X4). The first request with a key runs and its response
 //! is kept for 24 hours; the same key with the same body replays that response; with another body
-//! it is a 422; while the first is still running it is a 409. Keys are scoped to the caller, so
-//! two callers cannot see each other's responses. A 5xx is not kept, so the client may retry.
+//! it is a 422; while the first is still running it is a 409. Keys are scoped to the acting party
+//! (the supplier, the base, else the token's subject), so two parties never see each other's
+//! responses. A 5xx is not kept, so the client may retry.
 
 use actix_web::{
     Error, HttpResponse, ResponseError,
@@ -125,7 +126,7 @@ pub async fn idempotent_posts(
         let error = ApiError::malformed(format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"));
         return Ok(problem(req, error));
     }
-    let scope = format!("{}:{}", principal.role.as_str(), principal.subject);
+    let scope = principal.acting_party();
     let body = match req.extract::<web::Bytes>().await {
         Ok(body) => body,
         Err(e) if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE => {

@@ -6,6 +6,7 @@ pub mod config;
 pub mod context;
 pub mod db;
 pub mod error;
+pub mod guard;
 pub mod health;
 pub mod idempotency;
 pub mod json;

@@ -24,7 +24,7 @@ use crate::{
     context,
     db::{Db, Migrations},
     error::{ApiError, ErrorCode},
-    health, idempotency,
+    guard, health, idempotency,
 };
 
 /// What a service contributes: its name, its migrations and its routes.
@@ -87,13 +87,16 @@ impl Application {
         let db = Db::connect(settings.database.url.expose(), settings.database.pool_size, def.migrations).await?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
+        // Every unknown path shares one label: a scan of random paths must not grow the registry.
         let metrics = actix_web_prom::PrometheusMetricsBuilder::new(&def.name.replace('-', "_"))
-            .endpoint("/metrics")
+            .endpoint(guard::METRICS_PATH)
+            .mask_unmatched_patterns("unmatched")
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let api = openapi(&def);
         let routes = web::Data::new(crate::openapi::RouteTable::from_document(&api));
         let body_limit = settings.limits.body_bytes;
+        let metrics_private = !settings.metrics.public;
         let db_data = web::Data::new(db.clone());
 
         let mut server = HttpServer::new(move || {
@@ -113,8 +116,10 @@ impl Application {
             app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
                 .route("/docs", web::get().to(redirect_to_docs))
                 .default_service(web::to(unknown_route))
+                .wrap(from_fn(guard::problems_only))
                 .wrap(middleware::Condition::new(def.idempotency_middleware, from_fn(idempotency::idempotent_posts)))
                 .wrap(metrics.clone())
+                .wrap(middleware::Condition::new(metrics_private, from_fn(guard::private_metrics)))
                 .wrap(from_fn(context::trace_requests))
         })
         .listen(listener)?;

@@ -12,8 +12,8 @@ use diesel::{Connection, RunQueryDsl};
 use crate::{
     auth::{Role, TokenIssuer},
     config::{
-        AuthSettings, DatabaseSettings, JwtAlgorithm, LimitSettings, LogFormat, Secret, ServerSettings,
-        ServiceSettings, TelemetrySettings,
+        AuthSettings, DatabaseSettings, JwtAlgorithm, LimitSettings, LogFormat, MetricsSettings, Secret,
+        ServerSettings, ServiceSettings, TelemetrySettings,
     },
 };
 
@@ -78,6 +78,7 @@ pub fn settings(database_url: &str) -> ServiceSettings {
         },
         telemetry: TelemetrySettings { format: LogFormat::Pretty, filter: "warn".into() },
         limits: LimitSettings { body_bytes: 256 * 1024 },
+        metrics: MetricsSettings { public: false },
     }
 }
 

@@ -69,3 +69,23 @@ store_test!(x4_concurrent_posts_with_one_key_create_one_product, |backend| async
     assert_eq!(created_ids.len(), 1, "every success names the same product");
     assert_eq!(app.products("").await["items"].as_array().unwrap().len(), 1);
 });
+
+// Issue 7, finding 2: two suppliers whose tokens share a subject shared one key space, so B got A's
+// stored 201 (and A's product) by replaying A's key and body.
+store_test!(x4_a_supplier_never_gets_another_suppliers_stored_answer, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (a, b) = (app.create_supplier("A").await, app.create_supplier("B").await);
+    let same_subject = |id| platform::testing::token(platform::auth::Role::Supplier, "dev-supplier", Some(id));
+    let body = product("Widget", json!({ "kind": "service" }));
+
+    let by_a: Value = post_with_key(&app, &same_subject(a), "k", &body).await.json().await.unwrap();
+    let by_b = post_with_key(&app, &same_subject(b), "k", &body).await;
+    assert_eq!(by_b.status(), 201);
+    assert!(by_b.headers().get("idempotent-replayed").is_none());
+    let by_b: Value = by_b.json().await.unwrap();
+    assert_ne!(by_b["id"], by_a["id"]);
+    assert_eq!(
+        (by_a["supplier_id"].as_str(), by_b["supplier_id"].as_str()),
+        (Some(&*a.to_string()), Some(&*b.to_string()))
+    );
+});

@@ -14,8 +14,42 @@ store_test!(x6_probes_and_metrics_answer, |backend| async move {
         assert_eq!(res.json::<Value>().await.unwrap()["status"], "ok");
     }
     app.get("/v1/products").await;
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.request(reqwest::Method::GET, "/metrics", Some(&operator())).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
     assert!(metrics.contains("catalog_http_requests_total"), "{metrics}");
+});
+
+// Issue 7, finding 6: every unknown path became a series of its own, and `/metrics` was public.
+store_test!(x6_unknown_paths_share_one_series_and_metrics_need_a_token, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    for n in 0..50 {
+        assert_problem(app.get(&format!("/scan/{n}/{}", uuid::Uuid::new_v4())).await, 404).await;
+    }
+    assert_problem(app.get("/metrics").await, 401).await;
+    assert_problem(app.request(reqwest::Method::GET, "/metrics", Some(&shopper())).send().await.unwrap(), 403).await;
+    let metrics = app.request(reqwest::Method::GET, "/metrics", Some(&operator())).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(!metrics.contains("/scan/"), "{metrics}");
+    let series = metrics.lines().filter(|l| l.starts_with("catalog_http_requests_total{")).count();
+    assert!(series <= 3, "{series} series after 50 unknown paths:\n{metrics}");
+    assert!(metrics.contains(r#"endpoint="unmatched""#), "{metrics}");
+});
+
+// Issue 7, finding 7: some error answers were text/plain.
+store_test!(x2_every_error_is_problem_json, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    for path in ["/docs/no-such-file.js", "/nope"] {
+        assert_problem(app.get(path).await, 404).await;
+    }
+    let oversized = "x".repeat(300 * 1024);
+    let res = app
+        .request(reqwest::Method::POST, "/v1/suppliers", Some(&operator()))
+        .header("content-type", "application/json")
+        .body(oversized)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 413).await;
 });
 
 store_test!(x6_request_id_and_trace_context_are_carried, |backend| async move {

@@ -61,6 +61,17 @@ pub fn claim(
     }
 }
 
+/// Whether an operation other than (`scope`, `key`) is still unanswered on `resource_id`.
+pub fn another_open_on(conn: &mut DbConnection, resource_id: &str, scope: &str, key: &str) -> Result<bool, ApiError> {
+    let open = ops::table
+        .filter(ops::resource_id.eq(resource_id))
+        .filter(ops::response_status.is_null())
+        .filter(ops::scope.ne(scope).or(ops::key.ne(key)))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(open > 0)
+}
+
 /// Stores the answer; call in the transaction that records the outcome.
 pub fn finish(conn: &mut DbConnection, scope: &str, key: &str, status: u16, body: &str) -> Result<(), ApiError> {
     diesel::update(ops::table.find((scope, key)))

@@ -54,6 +54,15 @@ pub fn list_by_group(
     Ok(query.load(conn)?)
 }
 
+/// Locks the payment's row until the transaction ends (a no-op write: PostgreSQL takes the row
+/// lock, SQLite's write lock is already held), so that operations on one payment take turns.
+pub fn lock(conn: &mut DbConnection, id: PaymentId) -> Result<(), ApiError> {
+    diesel::update(payments::table.find(id.to_string()))
+        .set(payments::updated_at.eq(payments::updated_at))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Writes `next` if the stored payment is still in `expected_state`; false if it moved meanwhile.
 pub fn update_from(conn: &mut DbConnection, next: &PaymentRow, expected_state: &str) -> Result<bool, ApiError> {
     let updated = diesel::update(payments::table.find(&next.id).filter(payments::state.eq(expected_state)))

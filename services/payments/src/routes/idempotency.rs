@@ -30,11 +30,7 @@ impl OperationKey {
         hasher.update(req.path());
         hasher.update([0]);
         hasher.update(serde_json::to_vec(body).map_err(ApiError::internal)?);
-        Ok(Self {
-            scope: format!("{}:{}", who.role.as_str(), who.subject),
-            key: key.to_owned(),
-            hash: hex::encode(hasher.finalize()),
-        })
+        Ok(Self { scope: who.acting_party(), key: key.to_owned(), hash: hex::encode(hasher.finalize()) })
     }
 }
 

@@ -196,11 +196,17 @@ async fn begin_on_payment(
 ) -> Result<Step, ApiError> {
     let op = op.clone();
     db.transaction(move |conn| {
+        payments::lock(conn, id)?;
         let row = payments::get(conn, id)?;
         match operations::claim(conn, &op.scope, &op.key, &op.hash, &row.id)? {
             Claim::Replay { status, body } => Ok(Step::Replay(status, body)),
             Claim::Resume { .. } => Ok(Step::Go(Box::new(row))),
             Claim::New => {
+                // Two captures (or a capture and a void) under different keys: the first goes to
+                // the provider, the other is refused rather than answered with the first's result.
+                if operations::another_open_on(conn, &row.id, &op.scope, &op.key)? {
+                    return Err(ApiError::conflict("another operation on this payment is under way"));
+                }
                 let group: GroupId = row.group_id.parse().map_err(ApiError::internal)?;
                 if ledger::settled_at(conn, group)?.is_some() {
                     return Err(ApiError::conflict(format!("group {group} is settled")));

@@ -95,3 +95,33 @@ store_test!(p5_concurrent_requests_with_one_key_make_one_movement, |backend| asy
     assert_eq!(books["currencies"][0]["clearing_balance"], eur("10.00"));
     assert_eq!(books["balanced"], true);
 });
+
+// Issue 7, finding 3: two captures of one hold under different keys, in parallel, both got 200,
+// the loser's stored answer showing the winner's amount.
+store_test!(p1_of_two_parallel_captures_one_wins_and_the_other_is_refused, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    for trial in 0..10 {
+        let group = GroupId::generate();
+        let (status, hold) = app.call("/v1/payments/authorizations", &new_payment(group, "100.00", CARD_OK)).await;
+        assert_eq!(status, 201);
+        let path = format!("/v1/payments/{}/capture", hold["id"].as_str().unwrap());
+        let capture = |key: String, amount: &'static str| {
+            let (app, path) = (&app, &path);
+            async move {
+                let res = app
+                    .send(Method::POST, path, Some(&service()), Some(&key), Some(&json!({ "amount": eur(amount) })))
+                    .await;
+                (res.status().as_u16(), amount, res.json::<Value>().await.unwrap())
+            }
+        };
+        let (a, b) = tokio::join!(capture(format!("a-{trial}"), "80.00"), capture(format!("b-{trial}"), "50.00"));
+        let mut statuses = [a.0, b.0];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409], "trial {trial}: {a:?} {b:?}");
+        let (winner, loser) = if a.0 == 200 { (a, b) } else { (b, a) };
+        assert_eq!(winner.2["captured"], eur(winner.1));
+        assert!(loser.2.get("captured").is_none(), "the loser is not shown the winner's payment");
+        let payment = app.get_json(&format!("/v1/payments/{}", hold["id"].as_str().unwrap()), &service()).await;
+        assert_eq!(payment["captured"], eur(winner.1));
+    }
+});

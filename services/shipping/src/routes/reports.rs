@@ -162,8 +162,13 @@ pub async fn receive_base_webhook(
     let shipment = db
         .transaction(move |conn| {
             if !shipments::first_delivery(conn, &base.id, &message_id)? {
+                // A repeated message answers with the shipment as it is now, but only to the base
+                // handling it: a reused id must not open another base's shipment.
                 let row = shipments::find(conn, &report.shipment_id.to_string())?
                     .ok_or_else(|| ApiError::not_found("shipment"))?;
+                if row.base_id != base.id {
+                    return Err(ApiError::forbidden("another base handles this shipment"));
+                }
                 return row.to_dto();
             }
             apply(conn, report.shipment_id, Some(base_id), &event, "webhook")

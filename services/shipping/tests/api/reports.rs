@@ -89,3 +89,65 @@ store_test!(s3_the_base_reports_by_api_with_its_own_token, |backend| async move 
     let service_report = app.send(Method::POST, &path, Some(&service()), Some(&json!({ "state": "returned" }))).await;
     assert_problem(service_report, 403).await;
 });
+
+// Issue 7, finding 1: a base reusing a message id of its own while naming another base's shipment
+// was answered from the de-duplication path with that shipment, address included.
+store_test!(s3_a_repeated_message_id_does_not_open_another_bases_shipment, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (supplier_x, supplier_y) = (SupplierId::generate(), SupplierId::generate());
+    let (base_x, base_y) = (app.register_base(&[supplier_x]).await, app.register_base(&[supplier_y]).await);
+    let (_, of_x) = app.request_shipment("kx", &new_shipment("px", supplier_x)).await;
+    let (_, of_y) = app.request_shipment("ky", &new_shipment("py", supplier_y)).await;
+    let now = chrono::Utc::now().timestamp();
+    let report =
+        |id: &Value| json!({ "shipment_id": id, "state": "dispatched", "tracking_number": "T1", "carrier": "DHL" });
+
+    let own = app.base_webhook(&base_y, "msg-m", &report(&of_y["id"]), &base_y.secret, now).await;
+    assert_eq!(own.status(), 200);
+    let probe = app.base_webhook(&base_y, "msg-m", &report(&of_x["id"]), &base_y.secret, now).await;
+    let body = assert_problem(probe, 403).await;
+    assert!(body.get("recipient").is_none());
+    let fresh = app.base_webhook(&base_y, "msg-n", &report(&of_x["id"]), &base_y.secret, now).await;
+    assert_problem(fresh, 403).await;
+    let x = app.get_json(&format!("/v1/shipments/{}", of_x["id"].as_str().unwrap()), &operator()).await;
+    assert_eq!(x["state"], "requested", "base X's shipment is untouched");
+    let _ = base_x;
+});
+
+// Issue 7, finding 2: base Y reposting base X's Idempotency-Key got X's stored answer, address
+// included, because shipping tokens shared one subject.
+store_test!(s3_a_base_never_gets_another_bases_stored_answer, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (supplier_x, supplier_y) = (SupplierId::generate(), SupplierId::generate());
+    let (base_x, base_y) = (app.register_base(&[supplier_x]).await, app.register_base(&[supplier_y]).await);
+    let (_, of_x) = app.request_shipment("kx", &new_shipment("px", supplier_x)).await;
+    let path = format!("/v1/shipments/{}/events", of_x["id"].as_str().unwrap());
+    let same_subject = |base| {
+        platform::auth::TokenIssuer::hs256(platform::testing::TEST_SECRET, "groupbuy", "groupbuy")
+            .issue_with(platform::auth::Role::Shipping, "dev-shipping", None, Some(base), chrono::Duration::minutes(5))
+            .unwrap()
+    };
+    let body = json!({ "state": "dispatched", "tracking_number": "T1", "carrier": "DHL" });
+    let post = |token: String| {
+        app.client
+            .post(format!("{}{path}", app.address))
+            .bearer_auth(token)
+            .header("idempotency-key", "shared-key")
+            .json(&body)
+            .send()
+    };
+    assert_eq!(post(same_subject(base_x.id)).await.unwrap().status(), 200);
+    let by_y = post(same_subject(base_y.id)).await.unwrap();
+    assert!(by_y.headers().get("idempotent-replayed").is_none());
+    let problem = assert_problem(by_y, 403).await;
+    assert!(problem.get("recipient").is_none());
+});
+
+// Issue 7, finding 7: an oversized body on the webhook route (raw bytes) was a text/plain 413.
+store_test!(x2_an_oversized_webhook_is_a_problem, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let base = app.register_base(&[SupplierId::generate()]).await;
+    let report = json!({ "shipment_id": "0190a8f2-0000-7000-8000-000000000001", "state": "dispatched", "note": "x".repeat(300 * 1024) });
+    let res = app.base_webhook(&base, "big", &report, &base.secret, chrono::Utc::now().timestamp()).await;
+    assert_problem(res, 413).await;
+});
