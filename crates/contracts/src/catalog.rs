@@ -1,7 +1,7 @@
 //! Catalog bodies (PRODUCT.md C1-C5).
 
 use chrono::{DateTime, Utc};
-use domain::{DiscountRate, ProductDetails, ProductId, ProductKind, SupplierId, TierBasis};
+use domain::{Count, DiscountRate, Name, ProductDetails, ProductId, ProductKind, SupplierId, TierBasis};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -11,9 +11,8 @@ use crate::MoneyDto;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSupplier {
-    /// Display name, 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub name: String,
+    /// Display name.
+    pub name: Name,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -25,14 +24,15 @@ pub struct Supplier {
 
 /// From `min` members (or units) on, each unit costs `unit_price`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PriceTierDto {
-    #[schema(minimum = 1)]
-    pub min: u32,
+    pub min: Count,
     pub unit_price: MoneyDto,
 }
 
 /// Tiers by member count or by quantity; thresholds rise and prices fall strictly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PriceTiersDto {
     pub basis: TierBasis,
     pub tiers: Vec<PriceTierDto>,
@@ -45,9 +45,8 @@ pub struct NewProduct {
     /// The owning supplier. A supplier may omit it (its own id is used); the operator must give it.
     #[serde(default)]
     pub supplier_id: Option<SupplierId>,
-    /// 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub name: String,
+    pub name: Name,
+    /// Free text of up to 10000 characters; line breaks allowed.
     #[serde(default)]
     #[schema(max_length = 10000)]
     pub description: String,
@@ -66,7 +65,8 @@ pub struct NewProduct {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductUpdate {
-    pub name: Option<String>,
+    pub name: Option<Name>,
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     pub list_price: Option<MoneyDto>,
     pub details: Option<ProductDetails>,

@@ -7,12 +7,15 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// An exact amount: a decimal string with no more decimals than the currency has.
+/// An exact amount: a decimal string with no more decimals than the currency has. Amounts sent
+/// by clients must be below 1000000000 (one billion major units) either way; sums the services
+/// report may be larger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"amount": "12.50", "currency": "EUR"}))]
 pub struct MoneyDto {
     /// Decimal string, such as `"12.50"`.
-    #[schema(pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
+    #[schema(pattern = r"^-?[0-9]{1,19}(\.[0-9]{1,4})?$", max_length = 25)]
     pub amount: String,
     /// ISO 4217 code, such as `EUR`.
     #[schema(min_length = 3, max_length = 3)]
@@ -99,6 +102,8 @@ mod tests {
             ("", "EUR", "price.amount"),
             ("1.00", "ZZZ", "price.currency"),
             ("99999999999999999999999999999999", "EUR", "price.amount"),
+            ("92233720368547758.08", "EUR", "price.amount"),
+            ("1000000000", "EUR", "price.amount"),
         ] {
             let mut v = Violations::new();
             assert!(dto(amount, currency).parse_non_negative("price", &mut v).is_none(), "{amount}");

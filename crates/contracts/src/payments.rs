@@ -1,7 +1,7 @@
 //! Payments bodies (PRODUCT.md P1-P5). Internal: groups calls these with a service token.
 
 use chrono::{DateTime, Utc};
-use domain::{GroupId, PaymentId, RefundId, payment::PaymentState};
+use domain::{GroupId, Label, PaymentId, Reference, RefundId, payment::PaymentState};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -23,7 +23,7 @@ pub struct PaymentMethodInput {
     /// For cards: a provider token (Stripe: a PaymentMethod id such as `pm_card_visa`; sandbox: one
     /// of the documented test card numbers). Only its last four characters are kept.
     #[serde(default)]
-    pub token: Option<String>,
+    pub token: Option<Reference>,
 }
 
 /// A hold (authorization) or a charge for one member of a group.
@@ -32,9 +32,9 @@ pub struct PaymentMethodInput {
 pub struct NewPayment {
     pub group_id: GroupId,
     /// The member's opaque id, as groups knows it.
-    pub member: String,
-    /// Why: `join_hold`, `purchase`, … (free text, up to 64 characters).
-    pub purpose: String,
+    pub member: Reference,
+    /// Why: `join_hold`, `purchase`, ….
+    pub purpose: Label,
     pub amount: MoneyDto,
     pub method: PaymentMethodInput,
 }
@@ -52,9 +52,9 @@ pub struct CaptureRequest {
 #[serde(deny_unknown_fields)]
 pub struct NewRefund {
     pub amount: MoneyDto,
-    /// Why: `special_favor`, `price_difference`, … (free text, up to 64 characters).
+    /// Why: `special_favor`, `price_difference`, … (`requested` when absent).
     #[serde(default)]
-    pub reason: Option<String>,
+    pub reason: Option<Label>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -123,6 +123,13 @@ pub struct Refund {
     pub failure_code: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// What a `refund.succeeded` or `refund.failed` event carries: the refund and its payment after it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RefundSettled {
+    pub refund: Refund,
+    pub payment: Payment,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -2,7 +2,9 @@
 //! operator, the services and the base handling a shipment ever receive them.
 
 use chrono::{DateTime, Utc};
-use domain::{GroupId, ProductId, ShipmentId, ShippingBaseId, SupplierId, shipment::ShipmentState};
+use domain::{
+    Count, GroupId, Label, Name, ProductId, Reference, ShipmentId, ShippingBaseId, SupplierId, shipment::ShipmentState,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -10,7 +12,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewShippingBase {
-    pub name: String,
+    pub name: Name,
     /// The suppliers this base ships for.
     pub supplier_ids: Vec<SupplierId>,
     /// Where new shipment requests are pushed (signed, Standard Webhooks); optional.
@@ -22,7 +24,7 @@ pub struct NewShippingBase {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShippingBaseUpdate {
-    pub name: Option<String>,
+    pub name: Option<Name>,
     pub supplier_ids: Option<Vec<SupplierId>>,
     #[serde(default, deserialize_with = "crate::present")]
     #[schema(value_type = Option<String>)]
@@ -55,23 +57,23 @@ pub struct RegisteredShippingBase {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Recipient {
-    pub name: String,
-    pub line1: String,
+    pub name: Name,
+    pub line1: Name,
     #[serde(default)]
-    pub line2: Option<String>,
-    pub city: String,
-    pub postal_code: String,
+    pub line2: Option<Name>,
+    pub city: Name,
+    pub postal_code: Label,
     /// ISO 3166-1 alpha-2, such as `DE`.
     pub country: String,
     #[serde(default)]
-    pub phone: Option<String>,
+    pub phone: Option<Label>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShipmentItem {
     pub product_id: ProductId,
-    pub quantity: u32,
+    pub quantity: Count,
 }
 
 /// Asks for one purchase to be shipped.
@@ -79,10 +81,10 @@ pub struct ShipmentItem {
 #[serde(deny_unknown_fields)]
 pub struct NewShipment {
     /// The purchase being shipped: one shipment per purchase.
-    pub purchase_id: String,
+    pub purchase_id: Reference,
     pub group_id: GroupId,
     /// The member's opaque id.
-    pub member: String,
+    pub member: Reference,
     /// Whose goods: the base serving this supplier ships them.
     pub supplier_id: SupplierId,
     pub recipient: Recipient,
@@ -106,6 +108,42 @@ pub struct Shipment {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A shipment as groups is told of it: everything but the recipient's address.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ShipmentSummary {
+    pub id: ShipmentId,
+    pub purchase_id: String,
+    pub group_id: GroupId,
+    pub member: String,
+    pub supplier_id: SupplierId,
+    pub base_id: ShippingBaseId,
+    pub state: ShipmentState,
+    pub tracking_number: Option<String>,
+    pub carrier: Option<String>,
+    pub items: Vec<ShipmentItem>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Shipment> for ShipmentSummary {
+    fn from(s: Shipment) -> Self {
+        Self {
+            id: s.id,
+            purchase_id: s.purchase_id,
+            group_id: s.group_id,
+            member: s.member,
+            supplier_id: s.supplier_id,
+            base_id: s.base_id,
+            state: s.state,
+            tracking_number: s.tracking_number,
+            carrier: s.carrier,
+            items: s.items,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ShipmentPage {
     pub items: Vec<Shipment>,
@@ -119,12 +157,12 @@ pub struct NewShipmentEvent {
     pub state: ShipmentState,
     /// Required when dispatching.
     #[serde(default)]
-    pub tracking_number: Option<String>,
+    pub tracking_number: Option<Label>,
     /// Required when dispatching.
     #[serde(default)]
-    pub carrier: Option<String>,
+    pub carrier: Option<Label>,
     #[serde(default)]
-    pub note: Option<String>,
+    pub note: Option<Name>,
 }
 
 /// A status report sent by a base's webhook: the report, and which shipment it is about.
@@ -134,11 +172,11 @@ pub struct BaseWebhookReport {
     pub shipment_id: ShipmentId,
     pub state: ShipmentState,
     #[serde(default)]
-    pub tracking_number: Option<String>,
+    pub tracking_number: Option<Label>,
     #[serde(default)]
-    pub carrier: Option<String>,
+    pub carrier: Option<Label>,
     #[serde(default)]
-    pub note: Option<String>,
+    pub note: Option<Name>,
 }
 
 /// One recorded state change, in order.

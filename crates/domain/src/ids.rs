@@ -1,5 +1,6 @@
 //! Identifier newtypes. Every id is a UUID; new ones are version 7 so that they sort by creation
-//! time, which is what cursor pagination orders by.
+//! time, which is what cursor pagination orders by. The nil UUID names nothing and is refused
+//! when read.
 
 use std::{fmt, str::FromStr};
 
@@ -9,7 +10,7 @@ use uuid::Uuid;
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub struct $name(Uuid);
@@ -39,6 +40,16 @@ macro_rules! id_type {
             type Err = uuid::Error;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Uuid::parse_str(s).map(Self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let uuid = Uuid::deserialize(d)?;
+                if uuid.is_nil() {
+                    return Err(serde::de::Error::custom("the nil UUID names nothing"));
+                }
+                Ok(Self(uuid))
             }
         }
     };
@@ -72,3 +83,16 @@ id_type!(
     /// One shipment of one purchase.
     ShipmentId
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 7, finding 8: a nil-UUID `group_id` was accepted.
+    #[test]
+    fn x1_the_nil_uuid_is_refused_when_read() {
+        assert!(serde_json::from_str::<GroupId>("\"00000000-0000-0000-0000-000000000000\"").is_err());
+        let id = GroupId::generate();
+        assert_eq!(serde_json::from_value::<GroupId>(serde_json::json!(id)).unwrap(), id);
+    }
+}

@@ -84,7 +84,8 @@ impl Entry {
     pub fn is_balanced(&self) -> bool {
         let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
         for (_, m) in &self.lines {
-            *sums.entry(m.currency().code()).or_default() += m.to_minor().map_or(i128::MAX, i128::from);
+            let Ok(minor) = m.to_minor() else { return false };
+            *sums.entry(m.currency().code()).or_default() += i128::from(minor);
         }
         sums.values().all(|&sum| sum == 0)
     }

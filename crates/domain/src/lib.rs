@@ -1,6 +1,7 @@
 //! Pure types and rules shared by every groupbuy service: money, identifiers, the product kinds
 //! and the pricing rules. Nothing here performs I/O, so the rules can be tested exhaustively.
 
+pub mod bounded;
 pub mod ids;
 pub mod ledger;
 pub mod money;
@@ -10,6 +11,7 @@ pub mod product;
 pub mod shipment;
 pub mod validation;
 
+pub use bounded::{Count, Label, Name, Reference};
 pub use ids::{GroupId, PaymentId, ProductId, RefundId, ShipmentId, ShippingBaseId, SupplierId};
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{DiscountRate, DiscountTable, PriceTier, PriceTiers, TierBasis};

@@ -22,6 +22,8 @@ pub enum MoneyError {
     CurrencyMismatch(Currency, Currency),
     #[error("amount is out of range")]
     Overflow,
+    #[error("amounts must be below {} in major units", Money::LIMIT)]
+    TooLarge,
 }
 
 /// An ISO 4217 currency that has minor units (gold or SDR cannot be paid with).
@@ -80,8 +82,17 @@ pub struct Money {
 }
 
 impl Money {
-    /// An amount given by a client: refused if it has more decimals than the currency allows.
+    /// Amounts given by clients stay strictly below this, in major units (1,000,000,000.00 EUR):
+    /// far beyond any one purchase, and low enough that no sum of a group's movements comes near
+    /// the 64-bit minor units the stores keep.
+    pub const LIMIT: i64 = 1_000_000_000;
+
+    /// An amount given by a client: refused if it has more decimals than the currency allows or
+    /// is not below [`Money::LIMIT`] either way.
     pub fn new(amount: Decimal, currency: Currency) -> Result<Self, MoneyError> {
+        if amount.abs() >= Decimal::from(Self::LIMIT) {
+            return Err(MoneyError::TooLarge);
+        }
         let normalized = amount.normalize();
         if normalized.scale() > currency.exponent {
             return Err(MoneyError::TooPrecise { currency, exponent: currency.exponent });
@@ -195,6 +206,15 @@ mod tests {
         assert_eq!("KWD".parse::<Currency>().unwrap().exponent(), 3);
     }
 
+    /// Issue 7, finding 4: two charges near i64::MAX minor units wrapped the books round.
+    #[test]
+    fn client_amounts_stay_below_the_limit() {
+        assert!(Money::new(dec!(999999999.99), eur()).is_ok());
+        for too_large in [dec!(1000000000), dec!(-1000000000), dec!(92233720368547758.07)] {
+            assert_eq!(Money::new(too_large, eur()), Err(MoneyError::TooLarge), "{too_large}");
+        }
+    }
+
     #[test]
     fn unknown_and_unitless_currencies_are_refused() {
         assert!(matches!("XYZ".parse::<Currency>(), Err(MoneyError::UnknownCurrency(_))));
@@ -247,7 +267,11 @@ mod tests {
                 let currency: Currency = code.parse().unwrap();
                 let money = Money::from_minor(minor, currency);
                 prop_assert_eq!(money.to_minor().unwrap(), minor);
-                prop_assert_eq!(Money::new(money.amount(), currency).unwrap(), money);
+                if money.amount().abs() < Decimal::from(Money::LIMIT) {
+                    prop_assert_eq!(Money::new(money.amount(), currency).unwrap(), money);
+                } else {
+                    prop_assert_eq!(Money::new(money.amount(), currency), Err(MoneyError::TooLarge));
+                }
             }
         }
 

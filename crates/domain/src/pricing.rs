@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::{Money, Violations};
+use crate::{Count, Money, Violations};
 
 /// What a tier threshold counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,7 +17,7 @@ pub enum TierBasis {
 /// From `min` members (or units) on, each unit costs `unit_price`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PriceTier {
-    pub min: u32,
+    pub min: Count,
     pub unit_price: Money,
 }
 
@@ -37,12 +37,11 @@ impl PriceTiers {
         let mut previous: Option<&PriceTier> = None;
         for (i, tier) in self.tiers.iter().enumerate() {
             let at = |f: &str| format!("tiers[{i}].{f}");
-            v.check(tier.min >= 1, at("min"), "must be at least 1");
             if tier.unit_price.currency() != list_price.currency() {
                 v.add(at("unit_price"), "must be in the list price's currency");
                 continue;
             }
-            v.check(!tier.unit_price.is_negative(), at("unit_price"), "must not be negative");
+            v.check(tier.unit_price.is_positive(), at("unit_price"), "must be greater than 0");
             v.check(tier.unit_price <= *list_price, at("unit_price"), "must not exceed the list price");
             if let Some(prev) = previous {
                 v.check(tier.min > prev.min, at("min"), "thresholds must rise strictly");
@@ -56,7 +55,7 @@ impl PriceTiers {
     /// The unit price at `count` members or units: the highest tier reached, else `None`
     /// (the list price applies).
     pub fn price_at(&self, count: u32) -> Option<&Money> {
-        self.tiers.iter().filter(|t| t.min <= count).max_by_key(|t| t.min).map(|t| &t.unit_price)
+        self.tiers.iter().filter(|t| t.min.get() <= count).max_by_key(|t| t.min).map(|t| &t.unit_price)
     }
 }
 
@@ -64,9 +63,10 @@ impl PriceTiers {
 /// `within_days` days earns `rate` of the price paid back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct DiscountRate {
-    pub min_quantity: u32,
-    pub within_days: u32,
+    pub min_quantity: Count,
+    pub within_days: Count,
     #[serde(with = "rust_decimal::serde::str")]
     pub rate: Decimal,
 }
@@ -80,14 +80,12 @@ pub struct DiscountTable(pub Vec<DiscountRate>);
 pub const RATE_MAX_SCALE: u32 = 6;
 
 impl DiscountTable {
-    /// Every rate in [0, 1) with at most six decimals, positive quantities and periods, and no
-    /// two cells for the same quantity and period.
+    /// Every rate in [0, 1) with at most six decimals, and no two cells for the same quantity and
+    /// period (quantities and periods are bounded [`Count`]s).
     pub fn validate(&self) -> Violations {
         let mut v = Violations::new();
         for (i, cell) in self.0.iter().enumerate() {
             let at = |f: &str| format!("discount_rates[{i}].{f}");
-            v.check(cell.min_quantity >= 1, at("min_quantity"), "must be at least 1");
-            v.check(cell.within_days >= 1, at("within_days"), "must be at least 1");
             v.check(
                 cell.rate >= Decimal::ZERO && cell.rate < Decimal::ONE,
                 at("rate"),
@@ -114,7 +112,7 @@ impl DiscountTable {
     pub fn rate_for(&self, quantity: u32, period_days: u32) -> Decimal {
         self.0
             .iter()
-            .filter(|c| c.min_quantity <= quantity && period_days <= c.within_days)
+            .filter(|c| c.min_quantity.get() <= quantity && period_days <= c.within_days.get())
             .max_by(|a, b| a.min_quantity.cmp(&b.min_quantity).then(b.within_days.cmp(&a.within_days)))
             .map_or(Decimal::ZERO, |c| c.rate)
     }
@@ -132,8 +130,12 @@ mod tests {
         Money::from_minor(minor, "EUR".parse::<Currency>().unwrap())
     }
 
+    fn count(n: u32) -> Count {
+        Count::new(n).unwrap()
+    }
+
     fn cell(min_quantity: u32, within_days: u32, rate: Decimal) -> DiscountRate {
-        DiscountRate { min_quantity, within_days, rate }
+        DiscountRate { min_quantity: count(min_quantity), within_days: count(within_days), rate }
     }
 
     /// A table shaped like 003 Fig. 8: more units or a shorter period earn more.
@@ -185,16 +187,23 @@ mod tests {
         let list = eur(10_000);
         let good = PriceTiers {
             basis: TierBasis::MemberCount,
-            tiers: vec![PriceTier { min: 5, unit_price: eur(9_000) }, PriceTier { min: 10, unit_price: eur(8_000) }],
+            tiers: vec![
+                PriceTier { min: count(5), unit_price: eur(9_000) },
+                PriceTier { min: count(10), unit_price: eur(8_000) },
+            ],
         };
         assert!(good.validate(&list).is_empty());
         let unordered = PriceTiers {
             basis: TierBasis::Quantity,
-            tiers: vec![PriceTier { min: 10, unit_price: eur(8_000) }, PriceTier { min: 5, unit_price: eur(9_000) }],
+            tiers: vec![
+                PriceTier { min: count(10), unit_price: eur(8_000) },
+                PriceTier { min: count(5), unit_price: eur(9_000) },
+            ],
         };
         assert_eq!(unordered.validate(&list).errors().len(), 2);
         let usd = Money::from_minor(1, "USD".parse::<Currency>().unwrap());
-        let mixed = PriceTiers { basis: TierBasis::Quantity, tiers: vec![PriceTier { min: 1, unit_price: usd }] };
+        let mixed =
+            PriceTiers { basis: TierBasis::Quantity, tiers: vec![PriceTier { min: count(1), unit_price: usd }] };
         assert_eq!(mixed.validate(&list).errors()[0].field, "tiers[0].unit_price");
     }
 
@@ -202,7 +211,10 @@ mod tests {
     fn c3_tier_price_is_the_highest_tier_reached() {
         let tiers = PriceTiers {
             basis: TierBasis::MemberCount,
-            tiers: vec![PriceTier { min: 5, unit_price: eur(9_000) }, PriceTier { min: 10, unit_price: eur(8_000) }],
+            tiers: vec![
+                PriceTier { min: count(5), unit_price: eur(9_000) },
+                PriceTier { min: count(10), unit_price: eur(8_000) },
+            ],
         };
         assert_eq!(tiers.price_at(4), None);
         assert_eq!(tiers.price_at(5), Some(&eur(9_000)));
@@ -231,7 +243,7 @@ mod tests {
             let rate = t.rate_for(q, d);
             prop_assert!(rate >= Decimal::ZERO && rate < Decimal::ONE);
             if !rate.is_zero() {
-                prop_assert!(t.0.iter().any(|c| c.rate == rate && c.min_quantity <= q && d <= c.within_days));
+                prop_assert!(t.0.iter().any(|c| c.rate == rate && c.min_quantity.get() <= q && d <= c.within_days.get()));
             }
         }
     }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::{ProductId, Violations};
+use crate::{Count, Name, ProductId, Violations};
 
 /// The kind of a product, without its details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -42,31 +42,31 @@ impl ProductKind {
 
 /// One attribute a product must meet to satisfy a specification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "operator", rename_all = "snake_case")]
+#[serde(tag = "operator", rename_all = "snake_case", try_from = "RawConstraint")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AttributeConstraint {
     Equals {
-        attribute: String,
-        value: String,
+        attribute: Name,
+        value: Name,
     },
     AtLeast {
-        attribute: String,
+        attribute: Name,
         #[serde(with = "rust_decimal::serde::str")]
         value: Decimal,
     },
     AtMost {
-        attribute: String,
+        attribute: Name,
         #[serde(with = "rust_decimal::serde::str")]
         value: Decimal,
     },
     OneOf {
-        attribute: String,
-        values: Vec<String>,
+        attribute: Name,
+        values: Vec<Name>,
     },
 }
 
 impl AttributeConstraint {
-    pub fn attribute(&self) -> &str {
+    pub fn attribute(&self) -> &Name {
         match self {
             Self::Equals { attribute, .. }
             | Self::AtLeast { attribute, .. }
@@ -79,23 +79,24 @@ impl AttributeConstraint {
 /// A product of a bundle with how many of it the package holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct BundleComponent {
     pub product_id: ProductId,
-    pub quantity: u32,
+    pub quantity: Count,
 }
 
 /// What a product is, by kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "RawDetails")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ProductDetails {
     /// One manufacturer's model, identified by model name or SKU.
     Specific {
-        manufacturer: String,
+        manufacturer: Name,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        model: Option<String>,
+        model: Option<Name>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        sku: Option<String>,
+        sku: Option<Name>,
     },
     /// Work done rather than goods shipped (G11: confirmed, not shipped).
     Service,
@@ -131,47 +132,138 @@ impl ProductDetails {
         }
     }
 
-    /// The rules that need no look-up: required fields present, lists long enough, no repeats.
+    /// The rules that need no look-up and no type states: a model or SKU named, lists long
+    /// enough and not too long, no repeats.
     pub fn validate(&self) -> Violations {
         let mut v = Violations::new();
         match self {
-            Self::Specific { manufacturer, model, sku } => {
-                v.check(!manufacturer.trim().is_empty(), "manufacturer", "must not be empty");
-                let named = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
-                v.check(named(model) || named(sku), "model", "a model or a SKU is required");
+            Self::Specific { model, sku, .. } => {
+                v.check(model.is_some() || sku.is_some(), "model", "a model or a SKU is required");
             }
-            Self::Service => {}
+            Self::Service | Self::Option { .. } => {}
             Self::Specification { attributes } => {
-                v.check(!attributes.is_empty(), "attributes", "at least one attribute constraint is required");
+                v.list_len("attributes", attributes.len(), 1, MAX_LIST);
                 for (i, c) in attributes.iter().enumerate() {
-                    v.check(
-                        !c.attribute().trim().is_empty(),
-                        format!("attributes[{i}].attribute"),
-                        "must not be empty",
-                    );
                     if let AttributeConstraint::OneOf { values, .. } = c {
-                        v.check(
-                            !values.is_empty(),
-                            format!("attributes[{i}].values"),
-                            "at least one value is required",
-                        );
+                        v.list_len(format!("attributes[{i}].values"), values.len(), 1, MAX_LIST);
                     }
                 }
             }
             Self::AnyOf { alternatives } => {
-                v.check(alternatives.len() >= 2, "alternatives", "at least two products are required");
+                v.list_len("alternatives", alternatives.len(), 2, MAX_LIST);
                 check_distinct(&mut v, "alternatives", alternatives.iter());
             }
-            Self::Option { .. } => {}
             Self::Bundle { components } => {
-                v.check(!components.is_empty(), "components", "at least one component is required");
-                for (i, c) in components.iter().enumerate() {
-                    v.check(c.quantity > 0, format!("components[{i}].quantity"), "must be greater than 0");
-                }
+                v.list_len("components", components.len(), 1, MAX_LIST);
                 check_distinct(&mut v, "components", components.iter().map(|c| &c.product_id));
             }
         }
         v
+    }
+}
+
+/// The most entries in a product's lists (attributes, alternatives, components, values).
+pub const MAX_LIST: usize = 50;
+
+// Read through flat structs rather than serde's internally tagged enums: those buffer the body
+// and lose the path of a failing field, so `details.components[0].quantity` would be reported as
+// just `details`.
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Operator {
+    Equals,
+    AtLeast,
+    AtMost,
+    OneOf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConstraint {
+    operator: Operator,
+    attribute: Name,
+    value: Option<Name>,
+    values: Option<Vec<Name>>,
+}
+
+impl TryFrom<RawConstraint> for AttributeConstraint {
+    type Error = String;
+
+    fn try_from(raw: RawConstraint) -> Result<Self, String> {
+        let RawConstraint { operator, attribute, value, values } = raw;
+        let number = |value: Option<Name>| -> Result<Decimal, String> {
+            let value = value.ok_or("`value` is required")?;
+            value.parse().map_err(|_| format!("`value` must be a decimal string, not `{value}`"))
+        };
+        Ok(match (operator, values) {
+            (Operator::OneOf, Some(values)) if value.is_none() => Self::OneOf { attribute, values },
+            (Operator::OneOf, _) => return Err("`one_of` takes `values` and no `value`".to_owned()),
+            (_, Some(_)) => return Err("only `one_of` takes `values`".to_owned()),
+            (Operator::Equals, None) => Self::Equals { attribute, value: value.ok_or("`value` is required")? },
+            (Operator::AtLeast, None) => Self::AtLeast { attribute, value: number(value)? },
+            (Operator::AtMost, None) => Self::AtMost { attribute, value: number(value)? },
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDetails {
+    kind: ProductKind,
+    manufacturer: Option<Name>,
+    model: Option<Name>,
+    sku: Option<Name>,
+    attributes: Option<Vec<AttributeConstraint>>,
+    alternatives: Option<Vec<ProductId>>,
+    base_product_id: Option<ProductId>,
+    components: Option<Vec<BundleComponent>>,
+}
+
+impl TryFrom<RawDetails> for ProductDetails {
+    type Error = String;
+
+    fn try_from(raw: RawDetails) -> Result<Self, String> {
+        let kind = raw.kind;
+        let present = [
+            ("manufacturer", raw.manufacturer.is_some()),
+            ("model", raw.model.is_some()),
+            ("sku", raw.sku.is_some()),
+            ("attributes", raw.attributes.is_some()),
+            ("alternatives", raw.alternatives.is_some()),
+            ("base_product_id", raw.base_product_id.is_some()),
+            ("components", raw.components.is_some()),
+        ];
+        let allowed: &[&str] = match kind {
+            ProductKind::Specific => &["manufacturer", "model", "sku"],
+            ProductKind::Service => &[],
+            ProductKind::Specification => &["attributes"],
+            ProductKind::AnyOf => &["alternatives"],
+            ProductKind::Option => &["base_product_id"],
+            ProductKind::Bundle => &["components"],
+        };
+        if let Some((field, _)) = present.iter().find(|(field, there)| *there && !allowed.contains(field)) {
+            return Err(format!("`{field}` does not belong to a `{}` product", kind.as_str()));
+        }
+        let required = |field: &str| format!("`{field}` is required for a `{}` product", kind.as_str());
+        Ok(match kind {
+            ProductKind::Specific => Self::Specific {
+                manufacturer: raw.manufacturer.ok_or_else(|| required("manufacturer"))?,
+                model: raw.model,
+                sku: raw.sku,
+            },
+            ProductKind::Service => Self::Service,
+            ProductKind::Specification => {
+                Self::Specification { attributes: raw.attributes.ok_or_else(|| required("attributes"))? }
+            }
+            ProductKind::AnyOf => {
+                Self::AnyOf { alternatives: raw.alternatives.ok_or_else(|| required("alternatives"))? }
+            }
+            ProductKind::Option => {
+                Self::Option { base_product_id: raw.base_product_id.ok_or_else(|| required("base_product_id"))? }
+            }
+            ProductKind::Bundle => Self::Bundle { components: raw.components.ok_or_else(|| required("components"))? },
+        })
     }
 }
 
@@ -210,15 +302,35 @@ mod tests {
     fn c1_each_kind_rejects_its_incomplete_form() {
         let id = ProductId::generate();
         let bad = [
-            ProductDetails::Specific { manufacturer: "Acme".into(), model: None, sku: Some(" ".into()) },
+            ProductDetails::Specific { manufacturer: Name::new("Acme").unwrap(), model: None, sku: None },
             ProductDetails::Specification { attributes: vec![] },
             ProductDetails::AnyOf { alternatives: vec![id] },
             ProductDetails::AnyOf { alternatives: vec![id, id] },
-            ProductDetails::Bundle { components: vec![BundleComponent { product_id: id, quantity: 0 }] },
+            ProductDetails::Bundle {
+                components: vec![
+                    BundleComponent { product_id: id, quantity: Count::new(1).unwrap() },
+                    BundleComponent { product_id: id, quantity: Count::new(2).unwrap() },
+                ],
+            },
             ProductDetails::Bundle { components: vec![] },
         ];
         for details in bad {
             assert!(!details.validate().is_empty(), "{details:?} was accepted");
+        }
+    }
+
+    /// Issue 7, finding 8: 200 KB manufacturers, unknown fields and NUL characters were accepted.
+    #[test]
+    fn c1_details_refuse_long_or_unprintable_text_and_unknown_fields_while_reading() {
+        let long = "m".repeat(201);
+        for bad in [
+            serde_json::json!({"kind": "specific", "manufacturer": long, "model": "X1"}),
+            serde_json::json!({"kind": "specific", "manufacturer": "Acme", "sku": "A\u{0}1"}),
+            serde_json::json!({"kind": "specific", "manufacturer": "Acme", "model": "X1", "colour": "red"}),
+            serde_json::json!({"kind": "specification", "attributes": [{"operator": "equals", "attribute": "ram", "value": "16", "x": 1}]}),
+            serde_json::json!({"kind": "bundle", "components": [{"product_id": ProductId::generate(), "quantity": 3_000_000_000_u64}]}),
+        ] {
+            assert!(serde_json::from_value::<ProductDetails>(bad.clone()).is_err(), "{bad} was accepted");
         }
     }
 
@@ -227,8 +339,8 @@ mod tests {
         let (a, b) = (ProductId::generate(), ProductId::generate());
         let bundle = ProductDetails::Bundle {
             components: vec![
-                BundleComponent { product_id: a, quantity: 1 },
-                BundleComponent { product_id: b, quantity: 3 },
+                BundleComponent { product_id: a, quantity: Count::new(1).unwrap() },
+                BundleComponent { product_id: b, quantity: Count::new(3).unwrap() },
             ],
         };
         assert_eq!(bundle.referenced_products(), vec![a, b]);

@@ -30,6 +30,11 @@ impl Violations {
         }
     }
 
+    /// Checks a list's length.
+    pub fn list_len(&mut self, field: impl Into<String>, len: usize, min: usize, max: usize) {
+        self.check((min..=max).contains(&len), field, format!("{min} to {max} entries"));
+    }
+
     /// Takes over another set's errors, prefixing their fields with `prefix`.
     pub fn merge(&mut self, prefix: &str, other: Violations) {
         for e in other.0 {
@@ -49,6 +54,12 @@ impl Violations {
     pub fn into_result(self) -> Result<(), Violations> {
         if self.is_empty() { Ok(()) } else { Err(self) }
     }
+}
+
+/// Whether `value` holds a control character other than a line break or tab (free text such as a
+/// description may span lines).
+pub fn has_control_chars(value: &str) -> bool {
+    value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
 impl std::fmt::Display for Violations {

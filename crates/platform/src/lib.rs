@@ -11,6 +11,7 @@ pub mod health;
 pub mod idempotency;
 pub mod json;
 pub mod openapi;
+pub mod outbound;
 pub mod outbox;
 pub mod pagination;
 pub mod server;

@@ -1,7 +1,10 @@
 //! Finishing touches to a service's generated OpenAPI document, and what the server learns from
 //! it: the errors every operation can answer with (so no handler has to list them and none can
-//! forget), and which methods each path allows (for 405 answers).
+//! forget), a description on every response and an explicit `security` on every operation (as
+//! OpenAPI 3.1 and strict code generators require), and which methods each path allows (for 405
+//! answers).
 
+use crate::error::ErrorCode;
 use actix_web::http::Method;
 use utoipa::openapi::{
     ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder,
@@ -13,8 +16,9 @@ fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
     RefOr::T(ResponseBuilder::new().description(description).content("application/problem+json", content).build())
 }
 
-/// Adds the platform's error responses an operation can produce and does not yet list.
-pub fn add_common_errors(api: &mut OpenApi) {
+/// Completes every operation: the platform's error responses it can produce and does not yet
+/// list, a description on each response, and `security: []` where no token is needed.
+pub fn complete_operations(api: &mut OpenApi) {
     for (path, item) in &mut api.paths.paths {
         let in_path = path.contains('{');
         let operations = [
@@ -27,8 +31,24 @@ pub fn add_common_errors(api: &mut OpenApi) {
         for (method, operation) in operations {
             if let Some(operation) = operation {
                 add_to(operation, &method, in_path);
+                describe_responses(operation);
+                operation.security.get_or_insert_with(Vec::new);
             }
         }
+    }
+}
+
+/// A response without a description gets its error code's title, else the status's reason.
+fn describe_responses(op: &mut Operation) {
+    for (code, response) in &mut op.responses.responses {
+        let RefOr::T(response) = response else { continue };
+        if !response.description.is_empty() {
+            continue;
+        }
+        let status = code.parse().ok().and_then(|c| actix_web::http::StatusCode::from_u16(c).ok());
+        let title = status.and_then(|s| ErrorCode::for_status(s).filter(|_| s.as_u16() >= 400).map(ErrorCode::title));
+        response.description =
+            title.or_else(|| status.and_then(|s| s.canonical_reason())).unwrap_or("The response").to_owned();
     }
 }
 
@@ -103,6 +123,96 @@ impl RouteTable {
             .max_by_key(|(template, _)| template.iter().filter(|t| !t.starts_with('{')).count())
             .map(|(_, methods)| methods.clone())
     }
+}
+
+/// Named schemas as utoipa collects them.
+type Schemas = Vec<(String, RefOr<utoipa::openapi::schema::Schema>)>;
+
+/// An event a service sends through its outbox, for the document's `webhooks` section.
+pub struct EventDoc {
+    /// The key under `webhooks`: the event type, with the receiver when one type goes two ways.
+    pub key: &'static str,
+    /// The `type` field of the envelope.
+    pub event_type: &'static str,
+    pub summary: &'static str,
+    /// Adds the data's schema (and those it refers to) to the list; returns its name.
+    data_schema: fn(&mut Schemas) -> String,
+}
+
+impl EventDoc {
+    /// An event whose `data` is a `T`.
+    pub fn of<T: utoipa::ToSchema>(key: &'static str, event_type: &'static str, summary: &'static str) -> Self {
+        fn collect<T: utoipa::ToSchema>(schemas: &mut Schemas) -> String {
+            schemas.push((T::name().into_owned(), T::schema()));
+            T::schemas(schemas);
+            T::name().into_owned()
+        }
+        Self { key, event_type, summary, data_schema: collect::<T> }
+    }
+}
+
+/// Documents the events as OpenAPI 3.1 webhooks: each a signed POST (Standard Webhooks) of the
+/// envelope `{"type", "timestamp", "data"}`, acknowledged by any 2xx and retried otherwise.
+pub fn add_webhooks(api: &mut OpenApi, events: &[EventDoc]) {
+    use utoipa::openapi::{
+        HttpMethod, ObjectBuilder, PathItem, Required,
+        path::{OperationBuilder, ParameterBuilder},
+        request_body::RequestBodyBuilder,
+        schema::{KnownFormat, SchemaFormat, Type},
+    };
+    if events.is_empty() {
+        return;
+    }
+    let mut schemas = Vec::new();
+    let mut webhooks = utoipa::openapi::Paths::new();
+    for event in events {
+        let data = (event.data_schema)(&mut schemas);
+        let envelope = ObjectBuilder::new()
+            .property("type", ObjectBuilder::new().schema_type(Type::String).enum_values(Some([event.event_type])))
+            .property(
+                "timestamp",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+            )
+            .property("data", Ref::from_schema_name(data))
+            .required("type")
+            .required("timestamp")
+            .required("data");
+        let header = |name: &str, description: &str| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some(description))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build()
+        };
+        let acknowledged = ResponseBuilder::new().description("Received; any other answer is retried with backoff");
+        let operation = OperationBuilder::new()
+            .summary(Some(event.summary))
+            .operation_id(Some(event.key.replace([' ', '(', ')'], "_")))
+            .parameter(header("webhook-id", "The event's id: the same on every retry, for de-duplication"))
+            .parameter(header("webhook-timestamp", "Unix seconds when this attempt was signed"))
+            .parameter(header("webhook-signature", "`v1,<base64 HMAC-SHA256 of id.timestamp.body>`"))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", ContentBuilder::new().schema(Some(envelope)).build())
+                    .required(Some(Required::True))
+                    .build(),
+            ))
+            .response("200", acknowledged)
+            .build();
+        let mut operation = operation;
+        // Signed, not bearer-authenticated.
+        operation.security = Some(Vec::new());
+        webhooks.paths.insert(event.key.to_owned(), PathItem::new(HttpMethod::Post, operation));
+    }
+    let components = api.components.get_or_insert_with(Default::default);
+    for (name, schema) in schemas {
+        components.schemas.entry(name).or_insert(schema);
+    }
+    api.webhooks = Some(webhooks);
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use crate::{
     auth::{Authenticated, OperatorOnly},
     config::Secret,
     db::{Db, DbConnection, DbError, Migrations, now, schema::outbox},
+    outbound,
     pagination::{PageParams, page},
     webhook::{self, SigningKey},
 };
@@ -44,12 +45,15 @@ pub struct SubscriberSettings {
     pub backoff_base_ms: u64,
     pub backoff_max_ms: u64,
     pub timeout_ms: u64,
+    /// Whether targets (URLs third parties registered, such as a base's callback) may be private
+    /// or local addresses. Off in production; test setups on one machine turn it on.
+    pub allow_private_targets: bool,
 }
 
 /// Defaults for [`SubscriberSettings`], as TOML under the given table name.
 pub fn default_settings_toml(table: &str) -> String {
     format!(
-        "[{table}]\nmax_attempts = 12\npoll_interval_ms = 500\nbackoff_base_ms = 1000\nbackoff_max_ms = 3600000\ntimeout_ms = 10000\n"
+        "[{table}]\nmax_attempts = 12\npoll_interval_ms = 500\nbackoff_base_ms = 1000\nbackoff_max_ms = 3600000\ntimeout_ms = 10000\nallow_private_targets = false\n"
     )
 }
 
@@ -114,6 +118,8 @@ pub type TargetResolver = Arc<dyn Fn(&mut DbConnection, &str) -> Result<Option<E
 pub struct Relay {
     db: Db,
     client: reqwest::Client,
+    /// For targets: resolves only to public addresses unless private ones are allowed.
+    target_client: reqwest::Client,
     subscriber: Option<(String, SigningKey)>,
     targets: Option<TargetResolver>,
     settings: SubscriberSettings,
@@ -143,8 +149,10 @@ impl Relay {
         if subscriber.is_none() && targets.is_none() {
             return Ok(None);
         }
-        let client = reqwest::Client::builder().timeout(Duration::from_millis(settings.timeout_ms)).build()?;
-        Ok(Some(Self { db, client, subscriber, targets, settings }))
+        let timeout = Duration::from_millis(settings.timeout_ms);
+        let client = reqwest::Client::builder().timeout(timeout).build()?;
+        let target_client = outbound::client_builder(settings.allow_private_targets).timeout(timeout).build()?;
+        Ok(Some(Self { db, client, target_client, subscriber, targets, settings }))
     }
 
     /// Delivers forever, every `poll_interval_ms`.
@@ -167,7 +175,10 @@ impl Relay {
         let mut delivered = 0;
         for row in claimed {
             let outcome = match self.endpoint(&row).await {
-                Ok((url, key)) => self.send(&row, &url, &key).await,
+                Ok((url, key)) => {
+                    let client = if row.target.is_some() { &self.target_client } else { &self.client };
+                    self.send(client, &row, &url, &key).await
+                }
                 Err(reason) => Err(reason),
             };
             delivered += usize::from(outcome.is_ok());
@@ -188,14 +199,15 @@ impl Relay {
         };
         let found = self.db.run(move |conn| resolve(conn, &target)).await.map_err(|e| e.to_string())?;
         let endpoint = found.ok_or_else(|| "the target has no endpoint".to_owned())?;
+        outbound::check_url(&endpoint.url, self.settings.allow_private_targets)
+            .map_err(|why| format!("the target's URL is refused: {why}"))?;
         Ok((endpoint.url, SigningKey::standard(&endpoint.secret)))
     }
 
-    async fn send(&self, row: &OutboxRow, url: &str, key: &SigningKey) -> Result<(), String> {
+    async fn send(&self, client: &reqwest::Client, row: &OutboxRow, url: &str, key: &SigningKey) -> Result<(), String> {
         let timestamp = chrono::Utc::now().timestamp();
         let signature = webhook::standard_signature(key, &row.id, timestamp, row.payload.as_bytes());
-        let response = self
-            .client
+        let response = client
             .post(url)
             .header("content-type", "application/json")
             .header(webhook::ID_HEADER, &row.id)
@@ -415,6 +427,7 @@ mod tests {
             backoff_base_ms: 0,
             backoff_max_ms: 0,
             timeout_ms: 2_000,
+            allow_private_targets: true,
         }
     }
 
@@ -519,6 +532,24 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(waiting, 1, "the subscriber's event waits for a subscriber");
+    });
+
+    // Issue 7, finding 10: the relay posted to whatever callback a base had registered.
+    store_test!(x3_a_private_target_is_not_called_unless_allowed, |backend| async move {
+        let Some((db, _guard)) = db(backend).await else { return };
+        let receiver = WebhookReceiver::start().await;
+        let url = receiver.url.clone();
+        let resolver: TargetResolver =
+            Arc::new(move |_conn, _target| Ok(Some(Endpoint { url: url.clone(), secret: RECEIVER_SECRET.to_owned() })));
+        db.run(|conn| enqueue_to(conn, Some("base:1"), "shipment.requested", &1)).await.unwrap();
+        let strict =
+            SubscriberSettings { url: None, secret: None, allow_private_targets: false, ..settings(String::new(), 1) };
+        let relay = Relay::with_targets(db.clone(), strict, Some(resolver)).unwrap().unwrap();
+
+        assert_eq!(relay.deliver_due().await.unwrap(), 0);
+        assert!(receiver.received().is_empty(), "nothing reached the loopback receiver");
+        let dead = db.run(|conn| dead_letters(conn, None, 10)).await.unwrap();
+        assert!(dead[0].last_error.as_deref().unwrap().contains("refused"), "{:?}", dead[0].last_error);
     });
 
     #[test]

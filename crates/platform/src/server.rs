@@ -32,10 +32,14 @@ use crate::{
 pub struct ServiceDef {
     pub name: &'static str,
     pub version: &'static str,
+    /// Where `groupbuy up` serves it, named as the document's server.
+    pub default_port: u16,
     pub description: &'static str,
     /// The service's migration sets, applied in order after the platform's own.
     pub migrations: &'static [Migrations],
     pub routes: fn(&mut ServiceConfig),
+    /// The events the service sends through its outbox, documented as webhooks.
+    pub events: fn() -> Vec<crate::openapi::EventDoc>,
     /// Whether the platform's `Idempotency-Key` middleware handles POSTs. A service that records
     /// its effects and their keys in one transaction (payments) turns it off.
     pub idempotency_middleware: bool,
@@ -52,14 +56,21 @@ pub fn openapi(def: &ServiceDef) -> OpenApi {
     api.info.title = format!("groupbuy {}", def.name);
     api.info.version = def.version.to_owned();
     api.info.description = Some(def.description.to_owned());
-    api.info.license = None;
+    api.info.license = Some(utoipa::openapi::LicenseBuilder::new().name("MIT").identifier(Some("MIT")).build());
     api.info.contact = None;
+    api.servers = Some(vec![
+        utoipa::openapi::server::ServerBuilder::new()
+            .url(format!("http://127.0.0.1:{}", def.default_port))
+            .description(Some("`groupbuy up` on this machine"))
+            .build(),
+    ]);
     let components = api.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
     );
-    crate::openapi::add_common_errors(&mut api);
+    crate::openapi::complete_operations(&mut api);
+    crate::openapi::add_webhooks(&mut api, &(def.events)());
     api
 }
 

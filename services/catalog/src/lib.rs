@@ -22,6 +22,8 @@ pub fn service() -> ServiceDef {
     ServiceDef {
         name: NAME,
         version: env!("CARGO_PKG_VERSION"),
+        default_port: DEFAULT_PORT,
+        events: Vec::new,
         description: "Suppliers, products of six kinds, price tiers and discount-rate tables. Reads are public.",
         migrations: &[MIGRATIONS],
         routes: routes::configure,

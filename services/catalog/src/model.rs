@@ -6,7 +6,6 @@ use domain::{
     DiscountRate, DiscountTable, Money, PriceTier, PriceTiers, ProductDetails, ProductId, SupplierId, Violations,
 };
 
-const MAX_NAME: usize = 200;
 const MAX_DESCRIPTION: usize = 10_000;
 /// Bounds on list lengths, so one request cannot make a product unreadably large.
 const MAX_ITEMS: usize = 100;
@@ -36,19 +35,23 @@ impl ProductTerms {
     /// Every rule that needs no look-up; all problems are reported at once.
     pub fn parse(input: TermsInput<'_>) -> Result<Self, Violations> {
         let mut v = Violations::new();
+        // Bounded (`Name`) when read; stored without surrounding spaces.
         let name = input.name.trim();
-        v.check(!name.is_empty() && name.chars().count() <= MAX_NAME, "name", format!("1 to {MAX_NAME} characters"));
         v.check(
             input.description.chars().count() <= MAX_DESCRIPTION,
             "description",
             format!("at most {MAX_DESCRIPTION} characters"),
+        );
+        v.check(
+            !domain::validation::has_control_chars(input.description),
+            "description",
+            "must not contain control characters",
         );
         let list_price = input.list_price.parse_non_negative("list_price", &mut v);
         if let Some(price) = &list_price {
             v.check(!price.amount().is_zero(), "list_price.amount", "must be greater than 0");
         }
         v.merge("details", input.details.validate());
-        check_lengths(&mut v, input.details);
 
         let tiers = input.price_tiers.and_then(|dto| {
             v.check(dto.tiers.len() <= MAX_ITEMS, "price_tiers.tiers", format!("at most {MAX_ITEMS} tiers"));
@@ -90,16 +93,6 @@ impl ProductTerms {
             discount_rates,
         })
     }
-}
-
-fn check_lengths(v: &mut Violations, details: &ProductDetails) {
-    let (field, len) = match details {
-        ProductDetails::AnyOf { alternatives } => ("details.alternatives", alternatives.len()),
-        ProductDetails::Bundle { components } => ("details.components", components.len()),
-        ProductDetails::Specification { attributes } => ("details.attributes", attributes.len()),
-        _ => return,
-    };
-    v.check(len <= MAX_ITEMS, field, format!("at most {MAX_ITEMS} entries"));
 }
 
 /// A stored product.

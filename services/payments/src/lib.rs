@@ -12,6 +12,7 @@ use std::{path::Path, time::Duration};
 use actix_web::web;
 use platform::{
     db::Migrations,
+    openapi::EventDoc,
     outbox::{self, Relay},
     server::{Application, ServiceDef},
 };
@@ -21,10 +22,33 @@ use provider::{Provider, sandbox::Sandbox, stripe::Stripe};
 
 const MIGRATIONS: Migrations = platform::migrations!();
 
+/// What payments tells its subscriber (groups), each in its own transaction's outbox.
+fn events() -> Vec<EventDoc> {
+    use contracts::payments::{Books, Payment, RefundSettled};
+    let payment = |key, summary| EventDoc::of::<Payment>(key, key, summary);
+    vec![
+        payment("payment.authorized", "A hold was placed"),
+        payment("payment.captured", "A hold was captured or a charge taken: money moved"),
+        payment("payment.processing", "The provider accepted the payment; its outcome comes later"),
+        payment("payment.requires_action", "The payer must act (3-D Secure) before the provider decides"),
+        payment("payment.voided", "A hold was released"),
+        payment("payment.failed", "The provider declined or failed the payment"),
+        EventDoc::of::<RefundSettled>("refund.succeeded", "refund.succeeded", "A refund reached the member"),
+        EventDoc::of::<RefundSettled>(
+            "refund.failed",
+            "refund.failed",
+            "A refund failed; its amount is refundable again",
+        ),
+        EventDoc::of::<Books>("group.settled", "group.settled", "The group's books were settled and the rest paid out"),
+    ]
+}
+
 pub fn service() -> ServiceDef {
     ServiceDef {
         name: NAME,
         version: env!("CARGO_PKG_VERSION"),
+        default_port: DEFAULT_PORT,
+        events,
         description: "Holds, captures, charges and refunds over one API for groups; provider webhooks; a double-entry \
                       ledger per group. Internal endpoints take a service token and an Idempotency-Key.",
         migrations: &[outbox::MIGRATIONS, MIGRATIONS],

@@ -4,7 +4,7 @@
 use anyhow::Context;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use domain::{Currency, DiscountRate, DiscountTable, Money, PriceTier, PriceTiers, ProductKind, TierBasis};
+use domain::{Count, Currency, DiscountRate, DiscountTable, Money, PriceTier, PriceTiers, ProductKind, TierBasis};
 use rust_decimal::Decimal;
 
 use super::schema::{discount_rates, price_tiers, products, suppliers};
@@ -90,7 +90,7 @@ impl ProductRows {
             .map(|tier| {
                 Ok(TierRow {
                     product_id: id.clone(),
-                    min_count: i32::try_from(tier.min)?,
+                    min_count: i32::from(tier.min),
                     unit_price_minor: tier.unit_price.to_minor()?,
                 })
             })
@@ -103,8 +103,8 @@ impl ProductRows {
                 let millionths = (cell.rate * Decimal::from(10_i64.pow(RATE_SCALE))).trunc();
                 Ok(RateRow {
                     product_id: id.clone(),
-                    min_quantity: i32::try_from(cell.min_quantity)?,
-                    within_days: i32::try_from(cell.within_days)?,
+                    min_quantity: i32::from(cell.min_quantity),
+                    within_days: i32::from(cell.within_days),
                     rate_millionths: i64::try_from(millionths)?,
                 })
             })
@@ -145,7 +145,7 @@ impl ProductRows {
                         .iter()
                         .map(|t| {
                             Ok(PriceTier {
-                                min: u32::try_from(t.min_count)?,
+                                min: Count::try_from(i64::from(t.min_count))?,
                                 unit_price: Money::from_minor(t.unit_price_minor, currency),
                             })
                         })
@@ -160,8 +160,8 @@ impl ProductRows {
                 .iter()
                 .map(|r| {
                     Ok(DiscountRate {
-                        min_quantity: u32::try_from(r.min_quantity)?,
-                        within_days: u32::try_from(r.within_days)?,
+                        min_quantity: Count::try_from(i64::from(r.min_quantity))?,
+                        within_days: Count::try_from(i64::from(r.within_days))?,
                         rate: Decimal::new(r.rate_millionths, RATE_SCALE).normalize(),
                     })
                 })

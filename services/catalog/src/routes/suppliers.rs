@@ -13,8 +13,6 @@ use platform::{
 
 use crate::db::{rows::SupplierRow, suppliers};
 
-const MAX_NAME: usize = 200;
-
 fn to_dto(row: SupplierRow) -> Result<Supplier, ApiError> {
     Ok(Supplier {
         id: row.id.parse().map_err(ApiError::internal)?,
@@ -41,9 +39,6 @@ pub async fn create_supplier(
     body: Json<NewSupplier>,
 ) -> Result<HttpResponse, ApiError> {
     let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_NAME {
-        return Err(ApiError::invalid_field("name", format!("1 to {MAX_NAME} characters")));
-    }
     let row = SupplierRow { id: SupplierId::generate().to_string(), name, created_at: platform::db::now() };
     let row = db.run(move |conn| suppliers::insert(conn, &row).map(|()| row)).await?;
     let supplier = to_dto(row)?;

@@ -63,6 +63,54 @@ store_test!(x2_bad_product_bodies_are_refused_and_change_nothing, |backend| asyn
         ),
         (with("name", json!("")), 422, "name"),
         (with("name", json!("x".repeat(201))), 422, "name"),
+        // Issue 7, finding 5: these were 500s (a 64-bit overflow, an INTEGER column overflow).
+        (with("list_price", json!({ "amount": "92233720368547758.08", "currency": "EUR" })), 422, "list_price.amount"),
+        (
+            with("list_price", json!({ "amount": "1000000000000000000000", "currency": "EUR" })),
+            422,
+            "list_price.amount",
+        ),
+        (
+            with("discount_rates", json!([{ "min_quantity": 3_000_000_000_u64, "within_days": 60, "rate": "0.1" }])),
+            422,
+            "discount_rates[0].min_quantity",
+        ),
+        // Issue 7, finding 8: overlong or unprintable texts, unknown fields deep in the body and a
+        // free tier were accepted.
+        (
+            with("details", json!({ "kind": "specific", "manufacturer": "m".repeat(201), "model": "X" })),
+            422,
+            "details.manufacturer",
+        ),
+        (
+            with("details", json!({ "kind": "specific", "manufacturer": "Acme", "sku": "x".repeat(200_000) })),
+            422,
+            "details.sku",
+        ),
+        (with("name", json!("Nul\u{0}byte")), 422, "name"),
+        (with("list_price", json!({ "amount": "5.00", "currency": "EUR", "extra": 1 })), 422, "list_price.extra"),
+        (with("details", json!({ "kind": "service", "colour": "red" })), 422, "details.colour"),
+        (
+            with("discount_rates", json!([{ "min_quantity": 3, "within_days": 60, "rate": "0.1", "x": 1 }])),
+            422,
+            "discount_rates[0].x",
+        ),
+        (
+            with(
+                "price_tiers",
+                json!({ "basis": "quantity", "tiers": [{ "min": 5, "unit_price": { "amount": "0.00", "currency": "EUR" } }] }),
+            ),
+            422,
+            "price_tiers.tiers[0].unit_price",
+        ),
+        (
+            with(
+                "price_tiers",
+                json!({ "basis": "quantity", "tiers": [{ "min": 5, "unit_price": { "amount": "90", "currency": "EUR" }, "y": 2 }] }),
+            ),
+            422,
+            "price_tiers.tiers[0].y",
+        ),
     ];
     for (body, status, field) in cases {
         let problem = assert_problem(app.post("/v1/products", &token, &body).await, status).await;
@@ -127,6 +175,18 @@ store_test!(x2_bad_product_bodies_are_refused_and_change_nothing, |backend| asyn
     assert_problem(res, 422).await;
     let res = app.patch(&path, &token, &json!({ "list_price": { "amount": "1.234", "currency": "EUR" } })).await;
     assert_problem(res, 422).await;
+    let res = app
+        .patch(&path, &token, &json!({ "list_price": { "amount": "92233720368547758.08", "currency": "EUR" } }))
+        .await;
+    assert_problem(res, 422).await;
+    let res = app
+        .patch(
+            &path,
+            &token,
+            &json!({ "discount_rates": [{ "min_quantity": 3_000_000_000_u64, "within_days": 1, "rate": "0.1" }] }),
+        )
+        .await;
+    assert_problem(res, 422).await;
 
     assert_eq!(snapshot(&app).await, before, "nothing stored changed");
 });
@@ -145,6 +205,9 @@ store_test!(x2_bad_paths_and_queries_are_client_errors, |backend| async move {
         ("/v1/products?limit=abc", 400),
         ("/v1/products?cursor=%25%25%25", 422),
         ("/v1/nowhere", 404),
+        // Issue 7, finding 8: a NUL in `q` matched every product.
+        ("/v1/products?q=%00", 422),
+        ("/v1/products?q=a%01b", 422),
     ];
     for (path, status) in cases {
         assert_problem(app.get(path).await, status).await;

@@ -58,9 +58,16 @@ pub fn clearing_balances(conn: &mut DbConnection, group: GroupId) -> Result<Vec<
         .load(conn)?;
     let mut sums: BTreeMap<String, i64> = BTreeMap::new();
     for (currency, minor) in rows {
-        *sums.entry(currency).or_default() += minor;
+        add_to(sums.entry(currency).or_default(), minor)?;
     }
     sums.into_iter().map(|(code, minor)| Ok(Money::from_minor(minor, parse_currency(&code)?))).collect()
+}
+
+/// Adds to a running sum, refusing to wrap round: amounts are bounded (`Money::LIMIT`), so this
+/// fails only on books no real group can reach, and then loudly rather than with a wrong total.
+fn add_to(sum: &mut i64, minor: i64) -> Result<(), ApiError> {
+    *sum = sum.checked_add(minor).ok_or_else(|| ApiError::internal(anyhow::anyhow!("a ledger sum is out of range")))?;
+    Ok(())
 }
 
 fn parse_currency(code: &str) -> Result<Currency, ApiError> {
@@ -105,16 +112,16 @@ pub fn books(conn: &mut DbConnection, group: GroupId) -> Result<Books, ApiError>
     let clearing = format!("clearing:{group}");
     for (id, kind, source_id, code, created_at, account, minor) in rows {
         let currency = parse_currency(&code)?;
-        *per_entry_sum.entry(id.clone()).or_default() += minor;
+        add_to(per_entry_sum.entry(id.clone()).or_default(), minor)?;
         let t = totals.entry(code).or_default();
-        match (kind.as_str(), account == clearing) {
-            ("capture", true) => t[0] += minor,
-            ("refund", true) => t[1] -= minor,
-            ("payout", true) => t[2] -= minor,
-            _ => {}
-        }
         if account == clearing {
-            t[3] += minor;
+            match kind.as_str() {
+                "capture" => add_to(&mut t[0], minor)?,
+                "refund" => add_to(&mut t[1], -minor)?,
+                "payout" => add_to(&mut t[2], -minor)?,
+                _ => {}
+            }
+            add_to(&mut t[3], minor)?;
         }
         let line = LedgerLine { account, amount: Money::from_minor(minor, currency).into() };
         match out.last_mut() {

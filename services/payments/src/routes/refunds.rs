@@ -1,7 +1,7 @@
 //! Refunds: partial or full, never more than was captured and not yet refunded (PRODUCT.md P1).
 
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
-use contracts::payments::{NewRefund, Refund, RefundPage};
+use contracts::payments::{NewRefund, Refund, RefundPage, RefundSettled};
 use domain::{GroupId, PaymentId, RefundId, Violations, ledger::Entry};
 use platform::{
     ApiError,
@@ -28,8 +28,6 @@ use crate::{
     },
     provider::{Provider, RefundOutcome},
 };
-
-const MAX_REASON: usize = 64;
 
 enum Step {
     Go(Box<(RefundRow, PaymentRow)>),
@@ -63,8 +61,7 @@ pub async fn create_refund(
     let op = OperationKey::new(&req, &who, &body)?;
     let mut v = Violations::new();
     let amount = body.amount.parse_non_negative("amount", &mut v);
-    let reason = body.reason.clone().unwrap_or_else(|| "requested".to_owned());
-    v.check(!reason.is_empty() && reason.len() <= MAX_REASON, "reason", format!("1 to {MAX_REASON} characters"));
+    let reason = body.reason.as_ref().map_or("requested", |r| r.as_str()).to_owned();
     v.into_result()?;
     let amount = amount.ok_or_else(|| ApiError::invalid_field("amount", "is invalid"))?;
     let amount_minor = amount.to_minor().map_err(|e| ApiError::invalid_field("amount.amount", e.to_string()))?;
@@ -152,7 +149,7 @@ fn record(conn: &mut platform::db::DbConnection, refund: &RefundRow, outcome: &R
         payments::find(conn, &refund.payment_id)?.ok_or_else(|| ApiError::not_found("payment"))?
     };
     let stored = payments::find_refund(conn, &refund.id)?.ok_or_else(|| ApiError::not_found("refund"))?;
-    let event = serde_json::json!({ "refund": stored.to_dto(payment.currency()?)?, "payment": payment.to_dto()? });
+    let event = RefundSettled { refund: stored.to_dto(payment.currency()?)?, payment: payment.to_dto()? };
     outbox::enqueue(conn, &format!("refund.{state}"), &event)?;
     tracing::info!(refund.id = %refund.id, state, "refund recorded");
     Ok(())

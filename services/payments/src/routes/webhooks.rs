@@ -82,6 +82,12 @@ pub async fn receive_webhook(
             };
             let Some((outcome, received)) = outcome_of(&event, object_id, hold) else { return Ok("ignored") };
             let captured = match received {
+                // A provider never takes more than was authorized; a report that it did is refused
+                // whole (and logged), never booked.
+                Some(minor) if minor > payment.amount_minor => {
+                    tracing::error!(payment.id = %payment.id, "a provider reported more received than authorized");
+                    return Err(ApiError::invalid_field("data.object.amount_received", "exceeds the payment's amount"));
+                }
                 Some(minor) if minor > 0 => Some(payment.money(minor)?),
                 _ => None,
             };

@@ -126,3 +126,22 @@ store_test!(x3_only_services_move_money_and_only_the_operator_reads_books, |back
     let res = app.send(Method::GET, "/v1/outbox/dead-letters", Some(&operator()), None, None).await;
     assert_eq!(res.status(), 200);
 });
+
+// Issue 7, finding 4: two charges of 92233720368547758.07 EUR wrapped the books round to -0.02,
+// "balanced", and settlement paid out -0.02.
+store_test!(p4_amounts_are_bounded_and_the_books_never_wrap, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let group = GroupId::generate();
+    for amount in ["92233720368547758.07", "1000000000.00", "1000000000000000000000"] {
+        let (status, problem) = app.call("/v1/payments/charges", &new_payment(group, amount, CARD_OK)).await;
+        assert_eq!(status, 422, "{amount}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], "amount.amount");
+    }
+    for _ in 0..2 {
+        let (status, _) = app.call("/v1/payments/charges", &new_payment(group, "999999999.99", CARD_OK)).await;
+        assert_eq!(status, 201);
+    }
+    let books = app.get_json(&format!("/v1/groups/{group}/books"), &operator()).await;
+    assert_eq!(books["currencies"][0]["charges"], eur("1999999999.98"));
+    assert_eq!(books["balanced"], true);
+});

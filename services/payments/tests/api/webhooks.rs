@@ -72,3 +72,20 @@ store_test!(p3_unknown_providers_and_malformed_events_are_client_errors, |backen
     let res = app.webhook(&json!({ "no": "id" }), SANDBOX_SECRET, chrono::Utc::now().timestamp()).await;
     assert_problem(res, 400).await;
 });
+
+// Issue 7, finding 5: a report of more received than authorized failed a CHECK constraint: a 500,
+// retried by the provider forever.
+store_test!(p3_a_report_of_more_received_than_authorized_is_refused_whole, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let group = GroupId::generate();
+    let (id, reference) = waiting_payment(&app, group).await;
+    let now = chrono::Utc::now().timestamp();
+
+    let res = app.webhook(&succeeded("evt_over", &reference, 2501), SANDBOX_SECRET, now).await;
+    assert_problem(res, 422).await;
+    assert_eq!(app.get_json(&format!("/v1/payments/{id}"), &service()).await["state"], "requires_action");
+    let books = app.get_json(&format!("/v1/groups/{group}/books"), &operator()).await;
+    assert!(books["entries"].as_array().unwrap().is_empty(), "nothing was booked");
+    let exact = app.webhook(&succeeded("evt_exact", &reference, 2500), SANDBOX_SECRET, now).await;
+    assert_eq!(exact.json::<Value>().await.unwrap()["received"], "applied", "the refused event left no trace");
+});

@@ -2,7 +2,7 @@
 //! and the event count, so events are numbered 1, 2, 3 … without gaps or repeats, whoever reports.
 
 use chrono::NaiveDateTime;
-use contracts::shipping::{NewShipmentEvent, Shipment, ShipmentEvent};
+use contracts::shipping::{NewShipmentEvent, Shipment, ShipmentEvent, ShipmentSummary};
 use diesel::prelude::*;
 use domain::{GroupId, ShippingBaseId, shipment::ShipmentState};
 use platform::{ApiError, db::DbConnection};
@@ -69,12 +69,8 @@ impl ShipmentRow {
     }
 
     /// What groups is told: everything but the recipient's address.
-    pub fn summary(&self) -> Result<serde_json::Value, ApiError> {
-        let mut value = serde_json::to_value(self.to_dto()?).map_err(ApiError::internal)?;
-        if let Some(object) = value.as_object_mut() {
-            object.remove("recipient");
-        }
-        Ok(value)
+    pub fn summary(&self) -> Result<ShipmentSummary, ApiError> {
+        Ok(self.to_dto()?.into())
     }
 }
 
@@ -168,8 +164,8 @@ pub fn record_event(
             report.state.as_str()
         )));
     }
-    let tracking = report.tracking_number.clone().or(current.tracking_number.clone());
-    let carrier = report.carrier.clone().or(current.carrier.clone());
+    let tracking = report.tracking_number.as_ref().map(|t| t.to_string()).or(current.tracking_number.clone());
+    let carrier = report.carrier.as_ref().map(|c| c.to_string()).or(current.carrier.clone());
     if report.state.needs_tracking() && (tracking.is_none() || carrier.is_none()) {
         return Err(ApiError::invalid_field("tracking_number", "dispatching needs a tracking number and a carrier"));
     }
@@ -203,9 +199,9 @@ pub fn record_event(
         shipment_id: current.id.clone(),
         sequence: next.event_count,
         state: next.state.clone(),
-        tracking_number: report.tracking_number.clone(),
-        carrier: report.carrier.clone(),
-        note: report.note.clone(),
+        tracking_number: report.tracking_number.as_ref().map(|t| t.to_string()),
+        carrier: report.carrier.as_ref().map(|c| c.to_string()),
+        note: report.note.as_ref().map(|n| n.to_string()),
         source: source.to_owned(),
         recorded_at: now,
     };

@@ -10,27 +10,27 @@ use platform::{
     db::Db,
     error::Problem,
     json::Json,
+    outbound::TargetPolicy,
 };
 
 use crate::db::bases::{self, BaseRow};
 
-const MAX_NAME: usize = 200;
 const MAX_SUPPLIERS: usize = 1000;
 
-fn check_fields(v: &mut Violations, name: Option<&str>, suppliers: Option<&[SupplierId]>, callback: Option<&str>) {
-    if let Some(name) = name {
-        v.check(
-            !name.trim().is_empty() && name.chars().count() <= MAX_NAME,
-            "name",
-            format!("1 to {MAX_NAME} characters"),
-        );
-    }
+/// What the types do not say: the suppliers listed once each and not too many, and a callback
+/// that is a public http(s) URL (unless the policy allows private ones).
+fn check_fields(v: &mut Violations, policy: &TargetPolicy, suppliers: Option<&[SupplierId]>, callback: Option<&str>) {
     if let Some(suppliers) = suppliers {
-        v.check(suppliers.len() <= MAX_SUPPLIERS, "supplier_ids", format!("at most {MAX_SUPPLIERS}"));
+        v.list_len("supplier_ids", suppliers.len(), 0, MAX_SUPPLIERS);
+        let mut seen = std::collections::HashSet::new();
+        for (i, supplier) in suppliers.iter().enumerate() {
+            v.check(seen.insert(supplier), format!("supplier_ids[{i}]"), "listed twice");
+        }
     }
-    if let Some(url) = callback {
-        let ok = (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2000 && !url.contains(' ');
-        v.check(ok, "callback_url", "an http(s) URL");
+    if let Some(url) = callback
+        && let Err(why) = policy.check(url)
+    {
+        v.add("callback_url", why);
     }
 }
 
@@ -57,11 +57,12 @@ fn new_secret() -> String {
 pub async fn create_base(
     _who: Authenticated<OperatorOnly>,
     db: web::Data<Db>,
+    policy: web::Data<TargetPolicy>,
     body: Json<NewShippingBase>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut v = Violations::new();
-    check_fields(&mut v, Some(&body.name), Some(&body.supplier_ids), body.callback_url.as_deref());
+    check_fields(&mut v, &policy, Some(&body.supplier_ids), body.callback_url.as_deref());
     v.into_result()?;
     let now = platform::db::now();
     let row = BaseRow {
@@ -132,13 +133,14 @@ pub async fn get_base(
 pub async fn update_base(
     _who: Authenticated<OperatorOnly>,
     db: web::Data<Db>,
+    policy: web::Data<TargetPolicy>,
     id: web::Path<ShippingBaseId>,
     body: Json<ShippingBaseUpdate>,
 ) -> Result<web::Json<ShippingBase>, ApiError> {
     let (id, update) = (id.into_inner(), body.into_inner());
     let mut v = Violations::new();
     let callback = update.callback_url.clone().flatten();
-    check_fields(&mut v, update.name.as_deref(), update.supplier_ids.as_deref(), callback.as_deref());
+    check_fields(&mut v, &policy, update.supplier_ids.as_deref(), callback.as_deref());
     v.into_result()?;
     let base = db
         .transaction(move |conn| {

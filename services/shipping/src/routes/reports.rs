@@ -17,24 +17,6 @@ use platform::{
 use super::shipments::may_read;
 use crate::db::{bases, shipments};
 
-const MAX_TEXT: usize = 200;
-
-fn check(report: &NewShipmentEvent) -> Result<(), ApiError> {
-    let mut v = domain::Violations::new();
-    for (field, value) in
-        [("tracking_number", &report.tracking_number), ("carrier", &report.carrier), ("note", &report.note)]
-    {
-        if let Some(value) = value {
-            v.check(
-                !value.trim().is_empty() && value.chars().count() <= MAX_TEXT,
-                field,
-                format!("1 to {MAX_TEXT} characters"),
-            );
-        }
-    }
-    Ok(v.into_result()?)
-}
-
 /// Applies a report to a shipment of `base` (any base when `None`): the state, the event, the
 /// message for groups.
 fn apply(
@@ -77,7 +59,6 @@ pub async fn report_event(
     body: Json<NewShipmentEvent>,
 ) -> Result<web::Json<Shipment>, ApiError> {
     let (id, report) = (id.into_inner(), body.into_inner());
-    check(&report)?;
     let base = who.acting_base();
     Ok(web::Json(db.transaction(move |conn| apply(conn, id, base, &report, "api")).await?))
 }
@@ -158,7 +139,6 @@ pub async fn receive_base_webhook(
         carrier: report.carrier,
         note: report.note,
     };
-    check(&event)?;
     let shipment = db
         .transaction(move |conn| {
             if !shipments::first_delivery(conn, &base.id, &message_id)? {

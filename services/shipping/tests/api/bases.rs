@@ -32,10 +32,14 @@ store_test!(s1_the_operator_registers_pauses_and_links_bases, |backend| async mo
     for token in [supplier_token, service(), base_token(base.id)] {
         assert_problem(app.send(Method::POST, "/v1/shipping-bases", Some(&token), Some(&body)).await, 403).await;
     }
-    let bad = json!({ "name": "", "supplier_ids": [], "callback_url": "ftp://x" });
-    let problem =
-        assert_problem(app.send(Method::POST, "/v1/shipping-bases", Some(&operator()), Some(&bad)).await, 422).await;
-    assert_eq!(problem["errors"].as_array().unwrap().len(), 2);
+    for (bad, field) in [
+        (json!({ "name": "", "supplier_ids": [] }), "name"),
+        (json!({ "name": "B", "supplier_ids": [], "callback_url": "ftp://x" }), "callback_url"),
+    ] {
+        let res = app.send(Method::POST, "/v1/shipping-bases", Some(&operator()), Some(&bad)).await;
+        let problem = assert_problem(res, 422).await;
+        assert_eq!(problem["errors"][0]["field"], field);
+    }
 
     let path = format!("/v1/shipping-bases/{}", base.id);
     let paused = app.send(Method::PATCH, &path, Some(&operator()), Some(&json!({ "paused": true }))).await;
@@ -67,4 +71,35 @@ store_test!(s1_new_shipments_are_pushed_to_the_bases_callback, |backend| async m
     assert_eq!(pushed["data"]["recipient"]["city"], "Köln", "the base gets the address it ships to");
     let told = app.groups.wait_for("shipment.requested", |e| e["data"]["id"] == shipment["id"]).await;
     assert!(told["data"].get("recipient").is_none(), "groups is not sent the address");
+});
+
+// Issue 7, finding 5: a supplier listed twice was a primary-key violation answered with a 500.
+store_test!(s1_a_supplier_listed_twice_is_a_validation_error, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let supplier = SupplierId::generate();
+    let body = json!({ "name": "Twice", "supplier_ids": [supplier, supplier] });
+    let res = app.send(Method::POST, "/v1/shipping-bases", Some(&operator()), Some(&body)).await;
+    let problem = assert_problem(res, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "supplier_ids[1]");
+    let base = app.register_base(&[supplier]).await;
+    let path = format!("/v1/shipping-bases/{}", base.id);
+    let twice = json!({ "supplier_ids": [supplier, supplier] });
+    assert_problem(app.send(Method::PATCH, &path, Some(&operator()), Some(&twice)).await, 422).await;
+});
+
+// Issue 7, finding 10: a base's callback accepted loopback and link-local addresses, and the relay
+// posted there.
+store_test!(s1_callbacks_must_be_public_urls, |backend| async move {
+    let Some(app) = spawn_strict_app(backend).await else { return };
+    for url in ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest/meta-data/", "http://localhost/x"] {
+        let body = json!({ "name": "Sneaky", "supplier_ids": [], "callback_url": url });
+        let res = app.send(Method::POST, "/v1/shipping-bases", Some(&operator()), Some(&body)).await;
+        assert_eq!(assert_problem(res, 422).await["errors"][0]["field"], "callback_url", "{url}");
+    }
+    let base = app.register_base(&[SupplierId::generate()]).await;
+    let path = format!("/v1/shipping-bases/{}", base.id);
+    let patch = json!({ "callback_url": "http://[::1]:8085/" });
+    assert_problem(app.send(Method::PATCH, &path, Some(&operator()), Some(&patch)).await, 422).await;
+    let public = json!({ "callback_url": "https://hooks.example.com/groupbuy" });
+    assert_eq!(app.send(Method::PATCH, &path, Some(&operator()), Some(&public)).await.status(), 200);
 });

@@ -19,13 +19,24 @@ pub struct TestApp {
     _db: TestDatabase,
 }
 
+/// Shipping with callbacks to this machine allowed, as the tests' receivers run here.
 pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
+    spawn(backend, true).await
+}
+
+/// Shipping as production runs it: callbacks only to public hosts.
+pub async fn spawn_strict_app(backend: TestBackend) -> Option<TestApp> {
+    spawn(backend, false).await
+}
+
+async fn spawn(backend: TestBackend, allow_private_targets: bool) -> Option<TestApp> {
     let db = TestDatabase::create(backend, "shipping")?;
     let groups = WebhookReceiver::start().await;
     let mut config = shipping::config::with_defaults(settings(&db.url)).unwrap();
     config.shipping.subscriber.url = Some(groups.url.clone());
     config.shipping.subscriber.secret = Some(Secret::new(RECEIVER_SECRET));
     config.shipping.subscriber.poll_interval_ms = 20;
+    config.shipping.subscriber.allow_private_targets = allow_private_targets;
     let app = shipping::build(config).await.expect("shipping starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

@@ -24,6 +24,7 @@ pub struct ListProductsParams {
     /// Only this supplier's products.
     pub supplier_id: Option<SupplierId>,
     /// Text found, case-insensitively, in the name, description, manufacturer, model or SKU.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -49,6 +50,9 @@ pub async fn list_products(
     let params = params.into_inner();
     let paging = PageParams { cursor: params.cursor, limit: params.limit };
     let (limit, after) = (paging.limit()?, paging.after()?);
+    if params.q.as_deref().is_some_and(|q| q.chars().any(char::is_control)) {
+        return Err(ApiError::invalid_field("q", "must not contain control characters"));
+    }
     let text = params.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
     if text.as_ref().is_some_and(|q| q.chars().count() > MAX_QUERY) {
         return Err(ApiError::invalid_field("q", format!("at most {MAX_QUERY} characters")));
