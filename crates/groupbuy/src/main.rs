@@ -51,7 +51,8 @@ enum Cmd {
         /// Required for `--role shipping`: the shipping base the token acts for.
         #[arg(long)]
         base_id: Option<domain::ShippingBaseId>,
-        #[arg(long, default_value_t = 60 * 12)]
+        /// How long the token lives: at most 7 days, as the services accept.
+        #[arg(long, default_value_t = 60 * 12, value_parser = clap::value_parser!(i64).range(1..=MAX_TTL_MINUTES))]
         ttl_minutes: i64,
         #[arg(long, default_value = "./data")]
         data_dir: PathBuf,
@@ -62,6 +63,8 @@ enum Cmd {
         out: PathBuf,
     },
 }
+
+const MAX_TTL_MINUTES: i64 = platform::auth::MAX_TOKEN_LIFETIME_SECS / 60;
 
 fn parse_port(s: &str) -> Result<(String, u16), String> {
     let (name, port) = s.split_once('=').ok_or("expected SERVICE=PORT")?;
@@ -89,11 +92,6 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Token { role, subject, supplier_id, base_id, ttl_minutes, data_dir } => {
             anyhow::ensure!(role != Role::Supplier || supplier_id.is_some(), "--role supplier needs --supplier-id");
             anyhow::ensure!(role != Role::Shipping || base_id.is_some(), "--role shipping needs --base-id");
-            anyhow::ensure!(
-                (1..=platform::auth::MAX_TOKEN_LIFETIME_SECS / 60).contains(&ttl_minutes),
-                "--ttl-minutes must be 1 to {}",
-                platform::auth::MAX_TOKEN_LIFETIME_SECS / 60
-            );
             let secret = groupbuy::secret::load_or_create(&data_dir)?;
             // Without --subject every token is its own caller: two tokens never share a subject.
             let subject = subject.unwrap_or_else(|| match (supplier_id, base_id) {
