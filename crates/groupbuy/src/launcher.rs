@@ -9,6 +9,21 @@ use tokio::process::{Child, Command};
 
 use crate::{SERVICES, ServiceEntry};
 
+/// Set on the services `up` starts: the launcher's pid, so that each dies with it.
+pub const LAUNCHER_PID_VAR: &str = "GROUPBUY_LAUNCHER_PID";
+
+/// In a service `up` started: asks the kernel for SIGTERM when the launcher dies (even by
+/// SIGKILL), so no service outlives it holding its port. Exits at once if it already died.
+pub fn die_with_launcher() -> anyhow::Result<()> {
+    let Ok(expected) = std::env::var(LAUNCHER_PID_VAR) else { return Ok(()) };
+    #[cfg(target_os = "linux")]
+    nix::sys::prctl::set_pdeathsig(signal::Signal::SIGTERM)?;
+    if nix::unistd::getppid().to_string() != expected {
+        anyhow::bail!("the launcher that started this service is gone");
+    }
+    Ok(())
+}
+
 pub struct UpOptions {
     pub data_dir: PathBuf,
     pub host: String,
@@ -30,9 +45,21 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     let secret = crate::secret::load_or_create(&data_dir)?;
     let exe = std::env::current_exe()?;
 
+    let ports: Vec<(&'static ServiceEntry, u16)> = SERVICES
+        .iter()
+        .map(|entry| {
+            (entry, options.ports.iter().find(|(n, _)| n == entry.name).map_or(entry.default_port, |(_, p)| *p))
+        })
+        .collect();
+    for (entry, port) in &ports {
+        // Readiness probes would find whatever holds the port ready: say so instead.
+        std::net::TcpListener::bind((options.host.as_str(), *port)).with_context(|| {
+            format!("{}'s port {port} is in use (another groupbuy running?); choose another with --port", entry.name)
+        })?;
+    }
+
     let mut running = Vec::new();
-    for entry in SERVICES {
-        let port = options.ports.iter().find(|(n, _)| n == entry.name).map_or(entry.default_port, |(_, p)| *p);
+    for (entry, port) in ports {
         let database = format!("sqlite://{}/{}.db", data_dir.display(), entry.name);
         let child = Command::new(&exe)
             .args(["serve", entry.name])
@@ -41,6 +68,7 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
             .env("GROUPBUY_DATABASE__URL", database)
             .env("GROUPBUY_AUTH__SECRET", &secret)
             .env("GROUPBUY_TELEMETRY__FORMAT", if options.json_logs { "json" } else { "pretty" })
+            .env(LAUNCHER_PID_VAR, std::process::id().to_string())
             .stdin(Stdio::null())
             .kill_on_drop(true)
             .spawn()
@@ -48,6 +76,9 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
         running.push(Running { entry, port, child });
     }
 
+    // Listening for Ctrl-C and SIGTERM from here on: one that arrives as the suite comes up stops
+    // it cleanly rather than killing the launcher alone.
+    let stop_signals = StopSignals::listen()?;
     let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
     for service in &mut running {
         wait_ready(&client, &options.host, service).await?;
@@ -60,7 +91,7 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     println!("\nA token: groupbuy token --role operator --data-dir {}", data_dir.display());
     println!("Ctrl-C stops every service.");
 
-    let exited = wait_for_stop(&mut running).await;
+    let exited = wait_for_stop(&mut running, stop_signals).await;
     stop_all(&mut running).await;
     match exited {
         Some(name) => anyhow::bail!("{name} stopped unexpectedly; the suite was stopped"),
@@ -82,9 +113,20 @@ async fn wait_ready(client: &reqwest::Client, host: &str, service: &mut Running)
     anyhow::bail!("{} was not ready within 30 s", service.entry.name)
 }
 
+struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
+    }
+}
+
 /// Returns the name of a service that exited by itself, or `None` on Ctrl-C / SIGTERM.
-async fn wait_for_stop(running: &mut [Running]) -> Option<&'static str> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()?;
+async fn wait_for_stop(running: &mut [Running], mut signals: StopSignals) -> Option<&'static str> {
     let any_exit = async {
         loop {
             for service in running.iter_mut() {
@@ -96,8 +138,8 @@ async fn wait_for_stop(running: &mut [Running]) -> Option<&'static str> {
         }
     };
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => None,
-        _ = term.recv() => None,
+        _ = signals.interrupt.recv() => None,
+        _ = signals.terminate.recv() => None,
         name = any_exit => Some(name),
     }
 }

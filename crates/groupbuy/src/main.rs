@@ -86,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Cmd::Serve { service, config } => {
             let entry = groupbuy::find(&service).with_context(|| format!("unknown service `{service}`"))?;
+            launcher::die_with_launcher()?;
             (entry.start)(config).await?.run_until_stopped().await?;
             Ok(())
         }

@@ -39,6 +39,27 @@ pub struct DatabaseSettings {
     /// `sqlite://path/to/file.db` or `postgres://user@host:port/db`.
     pub url: Secret,
     pub pool_size: u32,
+    /// How long a request waits for a connection before it is answered 503 (the store is down or
+    /// saturated).
+    pub acquire_timeout_ms: u64,
+    /// SQLite's `synchronous`: `full` (the default) makes every acknowledged commit survive a power
+    /// cut, as PostgreSQL's default does; `normal` is several times faster for one-row commits but
+    /// loses the last commits on an OS crash or power cut, though clients were told they happened.
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+impl DatabaseSettings {
+    /// Settings for `url` with the defaults for everything else.
+    pub fn new(url: &str, pool_size: u32) -> Self {
+        Self { url: Secret::new(url), pool_size, acquire_timeout_ms: 1000, sqlite_synchronous: SqliteSynchronous::Full }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -117,6 +138,8 @@ pub fn load<T: serde::de::DeserializeOwned>(
         [database]
         url = "sqlite://data/{service}.db"
         pool_size = 8
+        acquire_timeout_ms = 1000
+        sqlite_synchronous = "full"
         [auth]
         algorithm = "HS256"
         issuer = "groupbuy"

@@ -162,15 +162,30 @@ impl From<Violations> for ApiError {
     }
 }
 
+/// Seconds a client is told to wait before retrying a 503.
+pub const RETRY_AFTER_SECS: u32 = 1;
+
+impl ApiError {
+    /// A 503: the store is out of reach; the cause is logged, the client told to retry.
+    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
+        Self {
+            code: ErrorCode::Unavailable,
+            detail: Some("the service's store is unavailable; retry shortly".to_owned()),
+            errors: Vec::new(),
+            cause: Some(cause.into()),
+        }
+    }
+}
+
 impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
-        Self::internal(e)
+        if e.is_unavailable() { Self::unavailable(e) } else { Self::internal(e) }
     }
 }
 
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
-        Self::internal(e)
+        if crate::db::is_lost_connection(&e) { Self::unavailable(e) } else { Self::internal(e) }
     }
 }
 
@@ -186,6 +201,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.code.status());
         if self.code == ErrorCode::Unauthenticated {
             response.insert_header(("www-authenticate", "Bearer"));
+        }
+        if self.code == ErrorCode::Unavailable {
+            response.insert_header(("retry-after", RETRY_AFTER_SECS.to_string()));
         }
         response.content_type("application/problem+json").json(self.problem())
     }

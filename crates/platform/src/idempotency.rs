@@ -199,8 +199,9 @@ mod tests {
 
     async fn db(backend: crate::testing::TestBackend) -> Option<(Db, TestDatabase)> {
         let test_db = TestDatabase::create(backend, "platform")?;
-        let url = settings(&test_db.url).database.url;
-        Some((Db::connect(url.expose(), 2, &[]).await.unwrap(), test_db))
+        let mut settings = settings(&test_db.url).database;
+        settings.pool_size = 2;
+        Some((Db::connect(&settings, &[]).await.unwrap(), test_db))
     }
 
     store_test!(x4_a_key_is_new_then_in_flight_then_replayed, |backend| async move {

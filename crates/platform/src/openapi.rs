@@ -30,7 +30,7 @@ pub fn complete_operations(api: &mut OpenApi) {
         ];
         for (method, operation) in operations {
             if let Some(operation) = operation {
-                add_to(operation, &method, in_path);
+                add_to(operation, &method, in_path, path != "/health/live");
                 describe_responses(operation);
                 operation.security.get_or_insert_with(Vec::new);
             }
@@ -52,7 +52,7 @@ fn describe_responses(op: &mut Operation) {
     }
 }
 
-fn add_to(op: &mut Operation, method: &Method, in_path: bool) {
+fn add_to(op: &mut Operation, method: &Method, in_path: bool, uses_store: bool) {
     let has_query = op
         .parameters
         .iter()
@@ -79,6 +79,9 @@ fn add_to(op: &mut Operation, method: &Method, in_path: bool) {
     }
     if in_path {
         wanted.push(("404", "No such resource"));
+    }
+    if uses_store {
+        wanted.push(("503", "The store is unavailable; retry after `Retry-After` seconds"));
     }
     for (code, description) in wanted {
         op.responses.responses.entry(code.to_owned()).or_insert_with(|| problem(description));

@@ -433,7 +433,8 @@ mod tests {
 
     async fn db(backend: TestBackend) -> Option<(Db, TestDatabase)> {
         let test_db = TestDatabase::create(backend, "outbox")?;
-        Some((Db::connect(&test_db.url, 4, &[MIGRATIONS]).await.unwrap(), test_db))
+        let settings = crate::config::DatabaseSettings::new(&test_db.url, 4);
+        Some((Db::connect(&settings, &[MIGRATIONS]).await.unwrap(), test_db))
     }
 
     store_test!(g7_events_are_delivered_signed_and_once, |backend| async move {

@@ -95,7 +95,7 @@ impl Application {
         S: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
     {
         let verifier = web::Data::new(TokenVerifier::from_settings(&settings.auth)?);
-        let db = Db::connect(settings.database.url.expose(), settings.database.pool_size, def.migrations).await?;
+        let db = Db::connect(&settings.database, def.migrations).await?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
         // Every unknown path shares one label: a scan of random paths must not grow the registry.

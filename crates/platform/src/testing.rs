@@ -68,7 +68,7 @@ impl TestDatabase {
 pub fn settings(database_url: &str) -> ServiceSettings {
     ServiceSettings {
         server: ServerSettings { host: "127.0.0.1".into(), port: 0, workers: 2 },
-        database: DatabaseSettings { url: Secret::new(database_url), pool_size: 8 },
+        database: DatabaseSettings::new(database_url, 8),
         auth: AuthSettings {
             algorithm: JwtAlgorithm::HS256,
             secret: Some(Secret::new(TEST_SECRET)),
@@ -200,4 +200,92 @@ impl WebhookReceiver {
         }
         panic!("no `{event_type}` event arrived; got {:?}", self.received());
     }
+}
+
+/// A PostgreSQL cluster of the test's own, so that a test can stop and start its server (an
+/// outage). Needs PostgreSQL's binaries, as the README's test command installs them; started as
+/// the `postgres` user when the tests run as root.
+pub struct PrivatePostgres {
+    pub url: String,
+    bin: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl PrivatePostgres {
+    pub fn start() -> Self {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL's binaries under /usr/lib/postgresql")
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .max()
+            .expect("a PostgreSQL version");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let cluster = Self { url: format!("postgres://postgres@127.0.0.1:{port}/postgres"), bin, dir, port };
+        if is_root() {
+            let status = std::process::Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(cluster.dir.path())
+                .status()
+                .expect("chown");
+            assert!(status.success());
+        }
+        let initdb = format!(
+            "{}/initdb -D {}/data -U postgres -A trust -E UTF8 --no-instructions >/dev/null",
+            cluster.bin.display(),
+            cluster.dir.path().display()
+        );
+        assert!(as_postgres(&initdb), "initdb");
+        cluster.resume();
+        cluster
+    }
+
+    /// Stops the server at once, as a crash or an outage would.
+    pub fn stop(&self) {
+        let stop = format!(
+            "{}/pg_ctl -D {}/data -m immediate -w stop >/dev/null",
+            self.bin.display(),
+            self.dir.path().display()
+        );
+        assert!(as_postgres(&stop), "pg_ctl stop");
+    }
+
+    /// Starts the server (again).
+    pub fn resume(&self) {
+        let start = format!(
+            "{}/pg_ctl -D {dir}/data -l {dir}/log -w -o '-p {} -c listen_addresses=127.0.0.1 -k {dir} -c fsync=off' start >/dev/null",
+            self.bin.display(),
+            self.port,
+            dir = self.dir.path().display()
+        );
+        assert!(as_postgres(&start), "pg_ctl start");
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let stop = format!(
+            "{}/pg_ctl -D {}/data -m immediate stop >/dev/null 2>&1",
+            self.bin.display(),
+            self.dir.path().display()
+        );
+        as_postgres(&stop);
+    }
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+fn as_postgres(script: &str) -> bool {
+    let mut command = if is_root() {
+        let mut c = std::process::Command::new("su");
+        c.args(["postgres", "-s", "/bin/bash", "-c", script]);
+        c
+    } else {
+        let mut c = std::process::Command::new("bash");
+        c.args(["-c", script]);
+        c
+    };
+    command.status().is_ok_and(|s| s.success())
 }

@@ -6,6 +6,8 @@ mod pool;
 pub mod schema;
 
 use diesel::{RunQueryDsl, connection::SimpleConnection};
+
+use crate::config::{DatabaseSettings, SqliteSynchronous};
 use diesel_migrations::MigrationHarness;
 
 pub use pool::{Backend, ConnectionManager};
@@ -85,17 +87,50 @@ pub struct Db {
     migrations: &'static [Migrations],
 }
 
+impl DbError {
+    /// Whether the store is out of reach (down, restarting, saturated) rather than the request or
+    /// the data being wrong: the request may succeed as it is a moment later.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Connect(_) | Self::Pool(_) => true,
+            Self::Query(e) => is_lost_connection(e),
+            _ => false,
+        }
+    }
+}
+
+/// A query that failed because the connection to the server broke.
+pub fn is_lost_connection(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => true,
+        // libpq reports a server that went away mid-query without a specific kind.
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message();
+            message.contains("server closed the connection")
+                || message.contains("terminating connection")
+                || message.contains("no connection to the server")
+                || message.contains("Connection refused")
+        }
+        _ => false,
+    }
+}
+
 impl Db {
     /// Opens the pool and applies pending migrations: the platform's, then each of `migrations`.
-    pub async fn connect(url: &str, pool_size: u32, migrations: &'static [Migrations]) -> Result<Self, DbError> {
-        let manager = ConnectionManager::new(url)?;
+    pub async fn connect(settings: &DatabaseSettings, migrations: &'static [Migrations]) -> Result<Self, DbError> {
+        let manager = ConnectionManager::new(settings.url.expose(), settings.sqlite_synchronous)?;
         let backend = manager.backend();
+        let (pool_size, acquire) = (settings.pool_size, std::time::Duration::from_millis(settings.acquire_timeout_ms));
         let pool = tokio::task::spawn_blocking(move || {
             diesel::r2d2::Pool::builder()
                 .max_size(pool_size)
                 // Connections open as load needs them: an idle service holds one.
                 .min_idle(Some(1))
-                .connection_timeout(std::time::Duration::from_secs(10))
+                // No `SELECT 1` before every use: a connection that failed is judged broken and
+                // dropped after its error instead.
+                .test_on_check_out(false)
+                .connection_timeout(acquire)
                 .build(manager)
         })
         .await??;
@@ -209,13 +244,21 @@ where
 }
 
 /// Server-grade SQLite: concurrent readers with one writer (WAL), waiting rather than failing on a
-/// lock, durable enough at each commit for WAL, and enforced foreign keys.
-pub(crate) fn configure_sqlite(conn: &mut diesel::SqliteConnection) -> Result<(), diesel::result::Error> {
-    conn.batch_execute(
-        // busy_timeout first: switching to WAL takes a lock that other new connections may hold.
+/// lock, every acknowledged commit on disk (`synchronous = FULL` unless configured otherwise), and
+/// enforced foreign keys.
+pub(crate) fn configure_sqlite(
+    conn: &mut diesel::SqliteConnection,
+    synchronous: SqliteSynchronous,
+) -> Result<(), diesel::result::Error> {
+    let synchronous = match synchronous {
+        SqliteSynchronous::Full => "FULL",
+        SqliteSynchronous::Normal => "NORMAL",
+    };
+    // busy_timeout first: switching to WAL takes a lock that other new connections may hold.
+    conn.batch_execute(&format!(
         "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-         PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-    )
+         PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
+    ))
 }
 
 /// Timestamps are kept to the microsecond: PostgreSQL stores no finer, so a value read back equals
@@ -223,4 +266,38 @@ pub(crate) fn configure_sqlite(conn: &mut diesel::SqliteConnection) -> Result<()
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        store_test,
+        testing::{TestDatabase, settings},
+    };
+
+    // Issue 8, finding 3: a connection left inside a transaction went back to the pool, holding
+    // SQLite's write lock or a stale PostgreSQL transaction for the next request.
+    store_test!(x7_a_connection_left_in_a_transaction_is_not_reused, |backend| async move {
+        let Some(test_db) = TestDatabase::create(backend, "pool") else { return };
+        let mut database = settings(&test_db.url).database;
+        database.pool_size = 1;
+        let db = Db::connect(&database, &[]).await.unwrap();
+
+        let panicked = db
+            .transaction(|conn| -> Result<(), DbError> {
+                diesel::sql_query("CREATE TABLE t (n INTEGER)").execute(conn)?;
+                panic!("a handler bug in the middle of a transaction")
+            })
+            .await;
+        assert!(matches!(panicked, Err(DbError::Join(_))));
+        let after = db
+            .transaction(|conn| {
+                diesel::sql_query("CREATE TABLE t (n INTEGER)").execute(conn)?;
+                diesel::sql_query("INSERT INTO t (n) VALUES (1)").execute(conn)?;
+                Ok::<_, DbError>(())
+            })
+            .await;
+        assert!(after.is_ok(), "the next transaction runs on a fresh connection: {after:?}");
+    });
 }

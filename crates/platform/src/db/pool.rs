@@ -2,9 +2,13 @@
 //! `establish` tries every backend in turn and reports only the last error; choosing by scheme
 //! keeps the real error.
 
-use diesel::{Connection, RunQueryDsl, r2d2::ManageConnection};
+use diesel::{
+    Connection, RunQueryDsl,
+    r2d2::{ManageConnection, R2D2Connection},
+};
 
 use super::{DbConnection, DbError, configure_sqlite};
+use crate::config::SqliteSynchronous;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -17,17 +21,18 @@ pub struct ConnectionManager {
     backend: Backend,
     /// What the backend's own `establish` takes: a file path for SQLite, the URL for PostgreSQL.
     target: String,
+    synchronous: SqliteSynchronous,
 }
 
 impl ConnectionManager {
-    pub fn new(url: &str) -> Result<Self, DbError> {
+    pub fn new(url: &str, synchronous: SqliteSynchronous) -> Result<Self, DbError> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if let Some(dir) = std::path::Path::new(path).parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            Ok(Self { backend: Backend::Sqlite, target: path.to_owned() })
+            Ok(Self { backend: Backend::Sqlite, target: path.to_owned(), synchronous })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Self { backend: Backend::Postgres, target: url.to_owned() })
+            Ok(Self { backend: Backend::Postgres, target: url.to_owned(), synchronous })
         } else {
             Err(DbError::UnsupportedUrl)
         }
@@ -47,7 +52,7 @@ impl ManageConnection for ConnectionManager {
             Backend::Postgres => Ok(DbConnection::Postgresql(diesel::PgConnection::establish(&self.target)?)),
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(&self.target)?;
-                configure_sqlite(&mut conn)?;
+                configure_sqlite(&mut conn, self.synchronous)?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -57,7 +62,9 @@ impl ManageConnection for ConnectionManager {
         diesel::sql_query("SELECT 1").execute(conn).map(drop).map_err(DbError::from)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection left inside a transaction (a panic mid-way, a failed rollback) or whose server
+    /// went away is discarded rather than handed to the next request.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
     }
 }

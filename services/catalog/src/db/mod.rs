@@ -18,6 +18,10 @@ pub enum StoreError {
 
 impl From<StoreError> for platform::ApiError {
     fn from(e: StoreError) -> Self {
-        platform::ApiError::internal(e)
+        match e {
+            StoreError::Db(e) => e.into(),
+            StoreError::Query(e) => e.into(),
+            StoreError::Corrupt(_) => platform::ApiError::internal(e),
+        }
     }
 }

@@ -5,6 +5,7 @@ mod auth;
 mod bad_input;
 mod helpers;
 mod idempotency;
+mod outage;
 mod platform_endpoints;
 mod products;
 mod suppliers;
