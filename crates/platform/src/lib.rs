@@ -2,6 +2,7 @@
 //! errors, JWT auth, request context, idempotency, pagination, storage, health and the server.
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod context;
 pub mod db;

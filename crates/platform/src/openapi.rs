@@ -80,6 +80,9 @@ fn add_to(op: &mut Operation, method: &Method, in_path: bool, uses_store: bool) 
     if in_path {
         wanted.push(("404", "No such resource"));
     }
+    if *method == Method::GET {
+        wanted.push(("304", "Not modified: `If-None-Match` named the current `ETag`"));
+    }
     if uses_store {
         wanted.push(("503", "The store is unavailable; retry after `Retry-After` seconds"));
     }
@@ -101,6 +104,8 @@ impl RouteTable {
             .map(|(path, item)| {
                 let methods = [
                     (Method::GET, item.get.is_some()),
+                    // Every GET answers HEAD too (see `cache`).
+                    (Method::HEAD, item.get.is_some()),
                     (Method::POST, item.post.is_some()),
                     (Method::PUT, item.put.is_some()),
                     (Method::PATCH, item.patch.is_some()),
@@ -230,7 +235,7 @@ mod tests {
             .paths
             .insert("/v1/products/{id}".into(), utoipa::openapi::PathItem::new(utoipa::openapi::HttpMethod::Get, op));
         let table = RouteTable::from_document(&api);
-        assert_eq!(table.allowed("/v1/products/abc"), Some(vec![Method::GET]));
+        assert_eq!(table.allowed("/v1/products/abc"), Some(vec![Method::GET, Method::HEAD]));
         assert_eq!(table.allowed("/v1/products/"), None);
         assert_eq!(table.allowed("/v1/products/abc/x"), None);
         api.paths.paths.insert(

@@ -20,6 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
     auth::TokenVerifier,
+    cache,
     config::ServiceSettings,
     context,
     db::{Db, Migrations},
@@ -128,6 +129,7 @@ impl Application {
                 .route("/docs", web::get().to(redirect_to_docs))
                 .default_service(web::to(unknown_route))
                 .wrap(from_fn(guard::problems_only))
+                .wrap(from_fn(cache::conditional_reads))
                 .wrap(middleware::Condition::new(def.idempotency_middleware, from_fn(idempotency::idempotent_posts)))
                 .wrap(metrics.clone())
                 .wrap(middleware::Condition::new(metrics_private, from_fn(guard::private_metrics)))

@@ -94,3 +94,39 @@ store_test!(x5_docs_page_works_offline_and_serves_the_document, |backend| async 
     assert!(document["paths"]["/v1/products/{id}/discount-rate"]["get"].is_object());
     assert_eq!(document, serde_json::to_value(platform::server::openapi(&catalog::service())).unwrap());
 });
+
+// Issue 8, finding 9: public reads had no ETag or Cache-Control, no conditional GET, and HEAD
+// answered 405.
+store_test!(x1_public_reads_are_cacheable_and_revalidated, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let owner = app.create_supplier("Acme").await;
+    app.create_product(owner, product("Widget", serde_json::json!({ "kind": "service" }))).await;
+
+    let first = app.get("/v1/products").await;
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(first.headers()["cache-control"], "public, max-age=0, must-revalidate");
+    let body = first.bytes().await.unwrap();
+
+    let revalidated =
+        app.request(reqwest::Method::GET, "/v1/products", None).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(revalidated.status(), 304);
+    assert_eq!(revalidated.headers()["etag"], etag.as_str());
+    assert!(revalidated.bytes().await.unwrap().is_empty());
+
+    let head = app.request(reqwest::Method::HEAD, "/v1/products", None).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["etag"], etag.as_str());
+    assert!(head.bytes().await.unwrap().is_empty());
+    assert_eq!(app.request(reqwest::Method::HEAD, "/nowhere", None).send().await.unwrap().status(), 404);
+
+    app.create_product(owner, product("Gadget", serde_json::json!({ "kind": "service" }))).await;
+    let changed =
+        app.request(reqwest::Method::GET, "/v1/products", None).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(changed.status(), 200, "a change makes a new representation");
+    assert_ne!(changed.headers()["etag"], etag.as_str());
+    assert_ne!(changed.bytes().await.unwrap(), body);
+
+    let private = app.request(reqwest::Method::GET, "/v1/products", Some(&operator())).send().await.unwrap();
+    assert_eq!(private.headers()["cache-control"], "private, no-cache");
+});
