@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod model;
+pub mod page_cache;
 pub mod routes;
 
 use std::path::Path;
@@ -38,5 +39,9 @@ pub fn settings(file: Option<&Path>) -> Result<ServiceSettings, platform::config
 
 /// Builds the catalog on `settings` (port 0 in tests).
 pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
-    Application::build(service(), settings).await
+    let pages = actix_web::web::Data::new(page_cache::PageCache::default());
+    Application::build_with(service(), settings, move |cfg| {
+        cfg.app_data(pages.clone());
+    })
+    .await
 }

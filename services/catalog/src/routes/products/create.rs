@@ -16,6 +16,7 @@ use super::check_references;
 use crate::{
     db::{products, suppliers},
     model::{ProductRecord, ProductTerms, TermsInput},
+    page_cache::PageCache,
 };
 
 /// Publishes a product of any of the six kinds, with optional price tiers and a discount-rate
@@ -36,6 +37,7 @@ use crate::{
 pub async fn create_product(
     who: Authenticated<SupplierOrOperator>,
     db: web::Data<Db>,
+    pages: web::Data<PageCache>,
     body: Json<NewProduct>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -68,6 +70,7 @@ pub async fn create_product(
             Ok(record)
         })
         .await?;
+    pages.invalidate();
     tracing::info!(product.id = %record.id, supplier.id = %record.supplier_id, "product published");
     Ok(HttpResponse::Created().insert_header(("location", format!("/v1/products/{}", record.id))).json(record.to_dto()))
 }

@@ -1,6 +1,6 @@
 //! `GET /v1/products` and `GET /v1/products/{id}`: public browsing (PRODUCT.md C4).
 
-use actix_web::{get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use contracts::catalog::{Product, ProductPage};
 use domain::{ProductId, ProductKind, SupplierId};
 use platform::{
@@ -12,7 +12,10 @@ use platform::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::db::products::{self, ProductFilter};
+use crate::{
+    db::products::{self, ProductFilter},
+    page_cache::PageCache,
+};
 
 const MAX_QUERY: usize = 200;
 
@@ -44,9 +47,15 @@ pub struct ListProductsParams {
 )]
 #[get("/v1/products")]
 pub async fn list_products(
+    req: HttpRequest,
     db: web::Data<Db>,
+    pages: web::Data<PageCache>,
     params: web::Query<ListProductsParams>,
-) -> Result<web::Json<ProductPage>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
+    let generation = match pages.get(req.query_string()) {
+        Ok(page) => return Ok(json_page(page)),
+        Err(generation) => generation,
+    };
     let params = params.into_inner();
     let paging = PageParams { cursor: params.cursor, limit: params.limit };
     let (limit, after) = (paging.limit()?, paging.after()?);
@@ -60,7 +69,14 @@ pub async fn list_products(
     let filter = ProductFilter { kind: params.kind, supplier_id: params.supplier_id, text };
     let records = db.run(move |conn| products::list(conn, &filter, after.as_deref(), i64::from(limit) + 1)).await?;
     let (records, next_cursor) = page(records, limit, |r| r.id.to_string());
-    Ok(web::Json(ProductPage { items: records.iter().map(|r| r.to_dto()).collect(), next_cursor }))
+    let body = ProductPage { items: records.iter().map(|r| r.to_dto()).collect(), next_cursor };
+    let bytes = web::Bytes::from(serde_json::to_vec(&body).map_err(ApiError::internal)?);
+    pages.put(req.query_string(), generation, bytes.clone());
+    Ok(json_page(bytes))
+}
+
+fn json_page(bytes: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(bytes)
 }
 
 /// Reads one product, archived or not.

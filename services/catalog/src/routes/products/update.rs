@@ -17,6 +17,7 @@ use super::{authorize_owner, check_references};
 use crate::{
     db::products,
     model::{ProductRecord, ProductTerms, TermsInput},
+    page_cache::PageCache,
 };
 
 /// Changes a product's terms; absent fields stay as they are.
@@ -36,6 +37,7 @@ use crate::{
 pub async fn update_product(
     who: Authenticated<SupplierOrOperator>,
     db: web::Data<Db>,
+    pages: web::Data<PageCache>,
     id: web::Path<ProductId>,
     body: Json<ProductUpdate>,
 ) -> Result<web::Json<Product>, ApiError> {
@@ -60,6 +62,7 @@ pub async fn update_product(
             Ok(next)
         })
         .await?;
+    pages.invalidate();
     tracing::info!(version = record.version, "product updated");
     Ok(web::Json(record.to_dto()))
 }
@@ -79,6 +82,7 @@ pub async fn update_product(
 pub async fn archive_product(
     who: Authenticated<SupplierOrOperator>,
     db: web::Data<Db>,
+    pages: web::Data<PageCache>,
     id: web::Path<ProductId>,
 ) -> Result<web::Json<Product>, ApiError> {
     let id = id.into_inner();
@@ -101,6 +105,7 @@ pub async fn archive_product(
             Ok(next)
         })
         .await?;
+    pages.invalidate();
     tracing::info!("product archived");
     Ok(web::Json(record.to_dto()))
 }
