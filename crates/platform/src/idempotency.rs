@@ -3,9 +3,20 @@
 //! it is a 422; while the first is still running it is a 409. Keys are scoped to the acting party
 //! (the supplier, the base, else the token's subject), so two parties never see each other's
 //! responses. A 5xx is not kept, so the client may retry.
+//!
+//! Crash safety: a handler whose request has an effect records its answer in the same
+//! transaction as the effect ([`IdempotentRequest::complete`]), so a key either has its answer or
+//! had no effect. A key left running by a process that died (no heartbeat, see
+//! [`crate::instance`]) is therefore taken over by the retry at once; one a live replica is
+//! running answers 409.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 
 use actix_web::{
-    Error, HttpResponse, ResponseError,
+    Error, FromRequest, HttpMessage, HttpResponse, ResponseError,
     body::{BoxBody, MessageBody},
     dev::{Payload, ServiceRequest, ServiceResponse},
     http::{Method, StatusCode},
@@ -39,34 +50,59 @@ pub enum Claim {
     InFlight,
 }
 
-/// Claims `key` for `scope` and a request fingerprint.
-pub fn claim(conn: &mut DbConnection, scope: &str, key: &str, request_hash: &str) -> Result<Claim, DbError> {
+/// Claims `key` for `scope` and a request fingerprint, for the process `owner`.
+pub fn claim(
+    conn: &mut DbConnection,
+    owner: &str,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+) -> Result<Claim, DbError> {
     let expired_before = crate::db::now() - chrono::Duration::hours(RETENTION_HOURS);
     diesel::delete(ik::table.find((scope, key)).filter(ik::created_at.lt(expired_before))).execute(conn)?;
-    let inserted = diesel::insert_into(ik::table)
-        .values((
-            ik::scope.eq(scope),
-            ik::key.eq(key),
-            ik::request_hash.eq(request_hash),
-            ik::created_at.eq(crate::db::now()),
-        ))
-        .execute(conn);
+    // In a savepoint: on PostgreSQL a failed insert would otherwise abort the caller's transaction.
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(ik::table)
+            .values((
+                ik::scope.eq(scope),
+                ik::key.eq(key),
+                ik::request_hash.eq(request_hash),
+                ik::created_at.eq(crate::db::now()),
+                ik::owner.eq(owner),
+            ))
+            .execute(conn)
+    });
     match inserted {
         Ok(_) => return Ok(Claim::New),
         Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
         Err(e) => return Err(e.into()),
     }
-    let (stored_hash, status, body) = ik::table
+    let (stored_hash, status, body, running_on) = ik::table
         .find((scope, key))
-        .select((ik::request_hash, ik::response_status, ik::response_body))
-        .first::<(String, Option<i32>, Option<Vec<u8>>)>(conn)?;
-    Ok(match (stored_hash == request_hash, status) {
-        (false, _) => Claim::Mismatch,
-        (true, None) => Claim::InFlight,
-        (true, Some(status)) => {
-            Claim::Replay { status: u16::try_from(status).unwrap_or(500), body: body.unwrap_or_default() }
-        }
-    })
+        .select((ik::request_hash, ik::response_status, ik::response_body, ik::owner))
+        .first::<(String, Option<i32>, Option<Vec<u8>>, Option<String>)>(conn)?;
+    if stored_hash != request_hash {
+        return Ok(Claim::Mismatch);
+    }
+    if let Some(status) = status {
+        return Ok(Claim::Replay { status: u16::try_from(status).unwrap_or(500), body: body.unwrap_or_default() });
+    }
+    let alive = match running_on.as_deref() {
+        Some(running_on) => running_on == owner || crate::instance::is_alive(conn, running_on)?,
+        None => false,
+    };
+    if alive {
+        return Ok(Claim::InFlight);
+    }
+    // The process running it died before the answer (and so before any effect) was committed.
+    let unanswered = ik::table.find((scope, key)).filter(ik::response_status.is_null());
+    let take_over = (ik::owner.eq(owner), ik::created_at.eq(crate::db::now()));
+    // Guarded by the dead owner: of two retries taking over at once, one wins.
+    let taken = match running_on.as_deref() {
+        Some(dead) => diesel::update(unanswered.filter(ik::owner.eq(dead))).set(take_over).execute(conn)?,
+        None => diesel::update(unanswered.filter(ik::owner.is_null())).set(take_over).execute(conn)?,
+    };
+    Ok(if taken == 1 { Claim::New } else { Claim::InFlight })
 }
 
 /// Keeps the response for replays.
@@ -75,6 +111,43 @@ pub fn complete(conn: &mut DbConnection, scope: &str, key: &str, status: u16, bo
         .set((ik::response_status.eq(i32::from(status)), ik::response_body.eq(body)))
         .execute(conn)?;
     Ok(())
+}
+
+/// A request running under a key, as a handler sees it: [`complete`](Self::complete) records the
+/// answer inside the transaction that makes the request's effect. Without a key it does nothing.
+#[derive(Clone, Default)]
+pub struct IdempotentRequest(Option<Claimed>);
+
+#[derive(Clone)]
+struct Claimed {
+    scope: String,
+    key: String,
+    completed: Arc<AtomicBool>,
+}
+
+impl IdempotentRequest {
+    /// Keeps `body` as the answer with `status`; call in the transaction of the effect.
+    pub fn complete(
+        &self,
+        conn: &mut DbConnection,
+        status: StatusCode,
+        body: &impl serde::Serialize,
+    ) -> Result<(), DbError> {
+        let Some(claimed) = &self.0 else { return Ok(()) };
+        let bytes = serde_json::to_vec(body).map_err(|e| DbError::Migration(format!("unserializable answer: {e}")))?;
+        complete(conn, &claimed.scope, &claimed.key, status.as_u16(), &bytes)?;
+        claimed.completed.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+impl FromRequest for IdempotentRequest {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Self, Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(Self(req.extensions().get::<Claimed>().cloned())))
+    }
 }
 
 /// Forgets a key whose request failed on our side, so that a retry runs again.
@@ -137,8 +210,8 @@ pub async fn idempotent_posts(
     let hash = fingerprint(&req, &body);
 
     let claimed = {
-        let (scope, key) = (scope.clone(), key.clone());
-        db.run(move |conn| claim(conn, &scope, &key, &hash)).await
+        let (scope, key, owner) = (scope.clone(), key.clone(), db.instance().to_owned());
+        db.run(move |conn| claim(conn, &owner, &scope, &key, &hash)).await
     };
     match claimed.map_err(ApiError::from) {
         Err(e) => return Ok(problem(req, e)),
@@ -159,6 +232,8 @@ pub async fn idempotent_posts(
     }
 
     req.set_payload(Payload::from(body));
+    let completed = Arc::new(AtomicBool::new(false));
+    req.extensions_mut().insert(Claimed { scope: scope.clone(), key: key.clone(), completed: completed.clone() });
     let outcome = next.call(req).await;
     let response = match outcome {
         Ok(response) => response,
@@ -169,6 +244,10 @@ pub async fn idempotent_posts(
         }
     };
     let status = response.status();
+    if completed.load(Ordering::SeqCst) {
+        // Recorded with the effect, in the handler's transaction.
+        return Ok(response.map_into_boxed_body());
+    }
     let (http_req, http_res) = response.into_parts();
     let (http_res, body) = http_res.into_parts();
     let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
@@ -208,12 +287,12 @@ mod tests {
         let Some((db, _guard)) = db(backend).await else { return };
         let outcome = db
             .run(|conn| {
-                let first = claim(conn, "supplier:s1", "k", "hash-a")?;
-                let while_running = claim(conn, "supplier:s1", "k", "hash-a")?;
-                let other_body = claim(conn, "supplier:s1", "k", "hash-b")?;
-                let other_caller = claim(conn, "supplier:s2", "k", "hash-b")?;
+                let first = claim(conn, "me", "supplier:s1", "k", "hash-a")?;
+                let while_running = claim(conn, "me", "supplier:s1", "k", "hash-a")?;
+                let other_body = claim(conn, "me", "supplier:s1", "k", "hash-b")?;
+                let other_caller = claim(conn, "me", "supplier:s2", "k", "hash-b")?;
                 complete(conn, "supplier:s1", "k", 201, b"{}")?;
-                let replay = claim(conn, "supplier:s1", "k", "hash-a")?;
+                let replay = claim(conn, "me", "supplier:s1", "k", "hash-a")?;
                 Ok::<_, DbError>((first, while_running, other_body, other_caller, replay))
             })
             .await
@@ -225,17 +304,36 @@ mod tests {
         assert_eq!(outcome.4, Claim::Replay { status: 201, body: b"{}".to_vec() });
     });
 
+    // Issue 8, finding 1: a key whose process died between the effect and its answer answered 409
+    // for 24 hours.
+    store_test!(x4_a_key_left_by_a_dead_process_is_taken_over_at_once, |backend| async move {
+        let Some((db, _guard)) = db(backend).await else { return };
+        let outcome = db
+            .run(|conn| {
+                claim(conn, "crashed", "op:o", "k", "h")?;
+                crate::instance::beat(conn, "alive")?;
+                claim(conn, "alive", "op:o", "k2", "h")?;
+                let over_dead = claim(conn, "me", "op:o", "k", "h")?;
+                let over_live = claim(conn, "me", "op:o", "k2", "h")?;
+                let again_by_me = claim(conn, "me", "op:o", "k", "h")?;
+                Ok::<_, DbError>((over_dead, over_live, again_by_me))
+            })
+            .await
+            .unwrap();
+        assert_eq!(outcome, (Claim::New, Claim::InFlight, Claim::InFlight));
+    });
+
     store_test!(x4_a_released_or_expired_key_runs_again, |backend| async move {
         let Some((db, _guard)) = db(backend).await else { return };
         let outcome = db
             .run(|conn| {
-                claim(conn, "op:o", "k", "h")?;
+                claim(conn, "me", "op:o", "k", "h")?;
                 release(conn, "op:o", "k")?;
-                let after_release = claim(conn, "op:o", "k", "h")?;
+                let after_release = claim(conn, "me", "op:o", "k", "h")?;
                 complete(conn, "op:o", "k", 200, b"old")?;
                 let long_ago = crate::db::now() - chrono::Duration::hours(RETENTION_HOURS + 1);
                 diesel::update(ik::table.find(("op:o", "k"))).set(ik::created_at.eq(long_ago)).execute(conn)?;
-                let after_expiry = claim(conn, "op:o", "k", "other")?;
+                let after_expiry = claim(conn, "me", "op:o", "k", "other")?;
                 let purged = purge_expired(conn)?;
                 Ok::<_, DbError>((after_release, after_expiry, purged))
             })

@@ -10,6 +10,7 @@ pub mod error;
 pub mod guard;
 pub mod health;
 pub mod idempotency;
+pub mod instance;
 pub mod json;
 pub mod openapi;
 pub mod outbound;

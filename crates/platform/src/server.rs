@@ -152,17 +152,19 @@ impl Application {
         &self.db
     }
 
-    /// Serves until the server stops or Ctrl-C / SIGTERM arrives, purging expired idempotency
-    /// keys hourly meanwhile.
+    /// Serves until the server stops or Ctrl-C / SIGTERM arrives, beating this process's heartbeat
+    /// every second and purging expired idempotency keys hourly meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let purge = tokio::spawn(purge_idempotency_keys(self.db.clone()));
+        let heartbeat = tokio::spawn(heartbeat(self.db.clone()));
         let stop = tokio::spawn(async move {
             shutdown_signal().await;
             handle.stop(true).await;
         });
         let result = self.server.await;
         purge.abort();
+        heartbeat.abort();
         stop.abort();
         result
     }
@@ -184,10 +186,23 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// Says this process is alive, so that its requests in flight are not taken over.
+async fn heartbeat(db: Db) {
+    let mut every = tokio::time::interval(crate::instance::HEARTBEAT);
+    loop {
+        every.tick().await;
+        let id = db.instance().to_owned();
+        if let Err(e) = db.run(move |conn| crate::instance::beat(conn, &id)).await {
+            tracing::warn!(error.cause = %e, "heartbeat failed");
+        }
+    }
+}
+
 async fn purge_idempotency_keys(db: Db) {
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
+        let _ = db.run(crate::instance::purge_dead).await;
         match db.run(idempotency::purge_expired).await {
             Ok(n) => tracing::debug!(purged = n, "expired idempotency keys purged"),
             Err(e) => tracing::warn!(error.cause = %e, "could not purge idempotency keys"),

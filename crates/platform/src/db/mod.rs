@@ -54,8 +54,10 @@ macro_rules! migrations {
 #[doc(hidden)]
 pub use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 
-/// The platform's own tables (idempotency keys), applied before each service's. Response bodies
-/// are BLOB on SQLite and BYTEA on PostgreSQL, hence two folders.
+/// The platform's own tables (idempotency keys, process heartbeats), applied before each
+/// service's. Response bodies are BLOB on SQLite and BYTEA on PostgreSQL, hence two folders.
+/// Every set records its versions in one table: a version must be unique across the platform's
+/// sets (`migrations/` and `migrations-outbox/` take turns: 1, 2, 3, 4, …).
 pub const PLATFORM_MIGRATIONS: Migrations = migrations!("migrations/sqlite", "migrations/postgres");
 
 /// Errors of the storage layer itself, as opposed to a query's.
@@ -79,12 +81,13 @@ pub enum DbError {
 
 type Pool = diesel::r2d2::Pool<ConnectionManager>;
 
-/// A cloneable handle to the pool.
+/// A cloneable handle to the pool, and this process's identity among the service's replicas.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     backend: Backend,
     migrations: &'static [Migrations],
+    instance: std::sync::Arc<str>,
 }
 
 impl DbError {
@@ -134,15 +137,21 @@ impl Db {
                 .build(manager)
         })
         .await??;
-        let db = Self { pool, backend, migrations };
+        let instance: std::sync::Arc<str> = uuid::Uuid::new_v4().to_string().into();
+        let db = Self { pool, backend, migrations, instance: instance.clone() };
         db.run(move |conn| {
             for set in std::iter::once(&PLATFORM_MIGRATIONS).chain(migrations) {
                 apply(conn, *set)?;
             }
-            Ok::<_, DbError>(())
+            crate::instance::beat(conn, &instance)
         })
         .await?;
         Ok(db)
+    }
+
+    /// This process's id among the service's replicas (see [`crate::instance`]).
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     pub fn backend(&self) -> Backend {

@@ -8,6 +8,14 @@ diesel::table! {
         response_status -> Nullable<Integer>,
         response_body -> Nullable<Binary>,
         created_at -> Timestamp,
+        owner -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    instances (id) {
+        id -> Text,
+        heartbeat_at -> Timestamp,
     }
 }
 

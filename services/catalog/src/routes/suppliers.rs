@@ -1,6 +1,6 @@
 //! `POST /v1/suppliers` (operator) and `GET /v1/suppliers/{id}` (public) (PRODUCT.md C2).
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 use contracts::catalog::{NewSupplier, Supplier};
 use domain::SupplierId;
 use platform::{
@@ -8,6 +8,7 @@ use platform::{
     auth::{Authenticated, OperatorOnly},
     db::Db,
     error::Problem,
+    idempotency::IdempotentRequest,
     json::Json,
 };
 
@@ -36,12 +37,19 @@ fn to_dto(row: SupplierRow) -> Result<Supplier, ApiError> {
 pub async fn create_supplier(
     _who: Authenticated<OperatorOnly>,
     db: web::Data<Db>,
+    key: IdempotentRequest,
     body: Json<NewSupplier>,
 ) -> Result<HttpResponse, ApiError> {
     let name = body.name.trim().to_owned();
     let row = SupplierRow { id: SupplierId::generate().to_string(), name, created_at: platform::db::now() };
-    let row = db.run(move |conn| suppliers::insert(conn, &row).map(|()| row)).await?;
-    let supplier = to_dto(row)?;
+    let supplier = db
+        .transaction(move |conn| {
+            suppliers::insert(conn, &row)?;
+            let supplier = to_dto(row)?;
+            key.complete(conn, StatusCode::CREATED, &supplier)?;
+            Ok::<_, ApiError>(supplier)
+        })
+        .await?;
     tracing::info!(supplier.id = %supplier.id, "supplier registered");
     Ok(HttpResponse::Created().insert_header(("location", format!("/v1/suppliers/{}", supplier.id))).json(supplier))
 }

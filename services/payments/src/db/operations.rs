@@ -1,14 +1,15 @@
 //! Idempotency for payment operations (PRODUCT.md P5). The key is claimed in the same
 //! transaction that creates or reserves the resource, and the response is stored in the same
 //! transaction that records the provider's answer: a key names one movement, whatever happens.
+//!
+//! An operation left unanswered is resumed by the retry at once when the process running it died
+//! (no heartbeat, see `platform::instance`) or let it go after a provider failure; while a live
+//! process runs it, the retry answers 409.
 
 use diesel::prelude::*;
 use platform::{ApiError, ErrorCode, db::DbConnection};
 
 use super::schema::operations as ops;
-
-/// An operation left unanswered this long (its process died) is taken up again by a retry.
-const RESUME_AFTER_SECS: i64 = 30;
 
 /// What the store says about a key.
 pub enum Claim {
@@ -20,9 +21,11 @@ pub enum Claim {
     Replay { status: u16, body: String },
 }
 
-/// Claims `key` for a request with fingerprint `hash` acting on `resource_id`.
+/// Claims `key` for a request with fingerprint `hash` acting on `resource_id`, for the process
+/// `owner`.
 pub fn claim(
     conn: &mut DbConnection,
+    owner: &str,
     scope: &str,
     key: &str,
     hash: &str,
@@ -37,6 +40,7 @@ pub fn claim(
                 ops::request_hash.eq(hash),
                 ops::resource_id.eq(resource_id),
                 ops::created_at.eq(platform::db::now()),
+                ops::owner.eq(owner),
             ))
             .execute(conn)
     });
@@ -45,20 +49,43 @@ pub fn claim(
         Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
         Err(e) => return Err(e.into()),
     }
-    let (stored_hash, resource, status, body, created_at) = ops::table
+    let (stored_hash, resource, status, body, running_on) = ops::table
         .find((scope, key))
-        .select((ops::request_hash, ops::resource_id, ops::response_status, ops::response_body, ops::created_at))
-        .first::<(String, String, Option<i32>, Option<String>, chrono::NaiveDateTime)>(conn)?;
+        .select((ops::request_hash, ops::resource_id, ops::response_status, ops::response_body, ops::owner))
+        .first::<(String, String, Option<i32>, Option<String>, Option<String>)>(conn)?;
     if stored_hash != hash {
         return Err(ApiError::bare(ErrorCode::IdempotencyKeyReused));
     }
-    match (status, body) {
-        (Some(status), Some(body)) => Ok(Claim::Replay { status: u16::try_from(status).unwrap_or(500), body }),
-        _ if platform::db::now() - created_at > chrono::Duration::seconds(RESUME_AFTER_SECS) => {
-            Ok(Claim::Resume { resource_id: resource })
-        }
-        _ => Err(ApiError::bare(ErrorCode::IdempotencyInFlight)),
+    if let (Some(status), Some(body)) = (status, body) {
+        return Ok(Claim::Replay { status: u16::try_from(status).unwrap_or(500), body });
     }
+    let alive = match running_on.as_deref() {
+        Some(running_on) => running_on == owner || platform::instance::is_alive(conn, running_on)?,
+        None => false,
+    };
+    if alive {
+        return Err(ApiError::bare(ErrorCode::IdempotencyInFlight));
+    }
+    let unanswered = ops::table.find((scope, key)).filter(ops::response_status.is_null());
+    // Guarded by the previous owner: of two retries resuming at once, one wins.
+    let taken = match running_on.as_deref() {
+        Some(dead) => diesel::update(unanswered.filter(ops::owner.eq(dead))).set(ops::owner.eq(owner)).execute(conn)?,
+        None => diesel::update(unanswered.filter(ops::owner.is_null())).set(ops::owner.eq(owner)).execute(conn)?,
+    };
+    if taken == 1 {
+        Ok(Claim::Resume { resource_id: resource })
+    } else {
+        Err(ApiError::bare(ErrorCode::IdempotencyInFlight))
+    }
+}
+
+/// Lets an unanswered operation go (the provider failed): the retry the 502 invites resumes it
+/// at once.
+pub fn release(conn: &mut DbConnection, scope: &str, key: &str) -> Result<(), ApiError> {
+    diesel::update(ops::table.find((scope, key)).filter(ops::response_status.is_null()))
+        .set(ops::owner.eq(None::<String>))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Whether an operation other than (`scope`, `key`) is still unanswered on `resource_id`.

@@ -47,6 +47,7 @@ diesel::table! {
         response_status -> Nullable<Integer>,
         response_body -> Nullable<Text>,
         created_at -> Timestamp,
+        owner -> Nullable<Text>,
     }
 }
 

@@ -1,13 +1,15 @@
 //! The `Idempotency-Key` every payments POST requires (PRODUCT.md P5), and replays of stored answers.
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
-use platform::{ApiError, ErrorCode, auth::Principal};
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use platform::{ApiError, ErrorCode, auth::Principal, db::Db};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// A caller's key and the fingerprint of its request.
 #[derive(Clone)]
 pub struct OperationKey {
+    /// The process running it (see `platform::instance`).
+    pub owner: String,
     pub scope: String,
     pub key: String,
     pub hash: String,
@@ -30,7 +32,11 @@ impl OperationKey {
         hasher.update(req.path());
         hasher.update([0]);
         hasher.update(serde_json::to_vec(body).map_err(ApiError::internal)?);
-        Ok(Self { scope: who.acting_party(), key: key.to_owned(), hash: hex::encode(hasher.finalize()) })
+        let owner = req
+            .app_data::<web::Data<Db>>()
+            .map(|db| db.instance().to_owned())
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("Db missing from app data")))?;
+        Ok(Self { owner, scope: who.acting_party(), key: key.to_owned(), hash: hex::encode(hasher.finalize()) })
     }
 }
 
@@ -48,8 +54,13 @@ pub fn answer(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status).content_type("application/json").body(body)
 }
 
-/// The provider failed: the operation stays open and a retry with the same key finishes it.
-pub fn provider_failed(e: crate::provider::ProviderError) -> ApiError {
+/// The provider failed: the operation stays open, let go, so that a retry with the same key
+/// resumes it at once.
+pub async fn provider_failed(db: &Db, op: &OperationKey, e: crate::provider::ProviderError) -> ApiError {
     tracing::warn!(error.cause = %e, "provider call failed");
+    let (scope, key) = (op.scope.clone(), op.key.clone());
+    if let Err(e) = db.run(move |conn| crate::db::operations::release(conn, &scope, &key)).await {
+        return e;
+    }
     ApiError::new(ErrorCode::BadGateway, "the payment provider failed; retry with the same Idempotency-Key")
 }

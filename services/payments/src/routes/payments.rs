@@ -87,7 +87,7 @@ async fn create_payment(
     let claim_op = op.clone();
     let step = db
         .transaction(move |conn| {
-            match operations::claim(conn, &claim_op.scope, &claim_op.key, &claim_op.hash, &draft.id)? {
+            match operations::claim(conn, &claim_op.owner, &claim_op.scope, &claim_op.key, &claim_op.hash, &draft.id)? {
                 Claim::Replay { status, body } => Ok(Step::Replay(status, body)),
                 Claim::Resume { resource_id } => Ok(Step::Go(Box::new(
                     payments::find(conn, &resource_id)?.ok_or_else(|| ApiError::not_found("payment"))?,
@@ -107,7 +107,7 @@ async fn create_payment(
         Step::Go(row) => row,
     };
     let amount = row.money(row.amount_minor)?;
-    let outcome = provider
+    let created = provider
         .create(PaymentOrder {
             amount,
             method: body.method.kind,
@@ -115,8 +115,11 @@ async fn create_payment(
             capture_now,
             idempotency_key: format!("{}:create", row.id),
         })
-        .await
-        .map_err(provider_failed)?;
+        .await;
+    let outcome = match created {
+        Ok(outcome) => outcome,
+        Err(e) => return Err(provider_failed(&db, &op, e).await),
+    };
     let body = db
         .transaction(move |conn| {
             let current = payments::find(conn, &row.id)?.ok_or_else(|| ApiError::not_found("payment"))?;
@@ -190,7 +193,7 @@ async fn begin_on_payment(
     db.transaction(move |conn| {
         payments::lock(conn, id)?;
         let row = payments::get(conn, id)?;
-        match operations::claim(conn, &op.scope, &op.key, &op.hash, &row.id)? {
+        match operations::claim(conn, &op.owner, &op.scope, &op.key, &op.hash, &row.id)? {
             Claim::Replay { status, body } => Ok(Step::Replay(status, body)),
             Claim::Resume { .. } => Ok(Step::Go(Box::new(row))),
             Claim::New => {
@@ -283,8 +286,10 @@ pub async fn capture_payment(
     };
     let amount = requested.unwrap_or(row.money(row.amount_minor)?);
     let provider_ref = row.provider_ref.clone().unwrap_or_default();
-    let outcome =
-        provider.capture(&provider_ref, amount, &format!("{}:{}", row.id, op.key)).await.map_err(provider_failed)?;
+    let outcome = match provider.capture(&provider_ref, amount, &format!("{}:{}", row.id, op.key)).await {
+        Ok(outcome) => outcome,
+        Err(e) => return Err(provider_failed(&db, &op, e).await),
+    };
     finish_on_payment(&db, op, row.id.clone(), outcome, Some(amount), "captured").await
 }
 
@@ -316,7 +321,10 @@ pub async fn void_payment(
         Step::Go(row) => row,
     };
     let provider_ref = row.provider_ref.clone().unwrap_or_default();
-    let outcome = provider.void(&provider_ref, &format!("{}:{}", row.id, op.key)).await.map_err(provider_failed)?;
+    let outcome = match provider.void(&provider_ref, &format!("{}:{}", row.id, op.key)).await {
+        Ok(outcome) => outcome,
+        Err(e) => return Err(provider_failed(&db, &op, e).await),
+    };
     finish_on_payment(&db, op, row.id.clone(), outcome, None, "voided").await
 }
 

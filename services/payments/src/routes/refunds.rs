@@ -71,7 +71,8 @@ pub async fn create_refund(
     let step = db
         .transaction(move |conn| {
             let payment = payments::get(conn, id)?;
-            match operations::claim(conn, &claim_op.scope, &claim_op.key, &claim_op.hash, &refund_id)? {
+            match operations::claim(conn, &claim_op.owner, &claim_op.scope, &claim_op.key, &claim_op.hash, &refund_id)?
+            {
                 Claim::Replay { status, body } => return Ok(Step::Replay(status, body)),
                 Claim::Resume { resource_id } => {
                     let refund =
@@ -116,7 +117,10 @@ pub async fn create_refund(
         Step::Go(pair) => *pair,
     };
     let provider_ref = payment.provider_ref.clone().unwrap_or_default();
-    let outcome = provider.refund(&provider_ref, amount, &refund.id).await.map_err(provider_failed)?;
+    let outcome = match provider.refund(&provider_ref, amount, &refund.id).await {
+        Ok(outcome) => outcome,
+        Err(e) => return Err(provider_failed(&db, &op, e).await),
+    };
     let body = db
         .transaction(move |conn| {
             record(conn, &refund, &outcome)?;

@@ -51,6 +51,19 @@ pub async fn spawn_stripe_app(backend: TestBackend) -> Option<TestApp> {
 
 const STRIPE_KEY: &str = "sk_test_groupbuy";
 
+/// The service on the `stripe` provider at an address where nothing listens: every provider call
+/// fails.
+pub async fn spawn_provider_down_app(backend: TestBackend) -> Option<TestApp> {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    spawn(backend, move |config| {
+        config.payments.provider = payments::config::ProviderKind::Stripe;
+        config.payments.stripe.base_url = format!("http://127.0.0.1:{closed}");
+        config.payments.stripe.api_key = Some(Secret::new(STRIPE_KEY));
+        config.payments.stripe.webhook_secret = Some(Secret::new("whsec_unused"));
+    })
+    .await
+}
+
 async fn spawn(backend: TestBackend, adjust: impl FnOnce(&mut payments::Config)) -> Option<TestApp> {
     let db = TestDatabase::create(backend, "payments")?;
     let receiver = WebhookReceiver::start().await;

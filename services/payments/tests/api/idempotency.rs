@@ -125,3 +125,17 @@ store_test!(p1_of_two_parallel_captures_one_wins_and_the_other_is_refused, |back
         assert_eq!(payment["captured"], eur(winner.1));
     }
 });
+
+// Issue 8, finding 1: a 502 invited a retry with the same key, which then answered 409 for 30 s.
+store_test!(p5_the_retry_a_provider_failure_invites_runs_at_once, |backend| async move {
+    let Some(app) = spawn_provider_down_app(backend).await else { return };
+    let body = new_payment(GroupId::generate(), "40.00", "pm_card_visa");
+    for attempt in 0..3 {
+        let res = app.send(Method::POST, "/v1/payments/charges", Some(&service()), Some("retried"), Some(&body)).await;
+        let problem = assert_problem(res, 502).await;
+        assert_eq!(problem["type"], "https://groupbuy.dev/problems/provider-unavailable", "attempt {attempt}");
+    }
+    let listed =
+        app.get_json(&format!("/v1/payments?group_id={}", body["group_id"].as_str().unwrap()), &service()).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "one payment, however many retries");
+});

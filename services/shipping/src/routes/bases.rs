@@ -1,6 +1,6 @@
 //! Shipping bases (PRODUCT.md S1): registered by the operator for the suppliers they serve.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use contracts::shipping::{NewShippingBase, RegisteredShippingBase, ShippingBase, ShippingBaseUpdate};
 use domain::{ShippingBaseId, SupplierId, Violations};
@@ -9,6 +9,7 @@ use platform::{
     auth::{Authenticated, OperatorOnly, ShippingOrOperator},
     db::Db,
     error::Problem,
+    idempotency::IdempotentRequest,
     json::Json,
     outbound::TargetPolicy,
 };
@@ -58,6 +59,7 @@ pub async fn create_base(
     _who: Authenticated<OperatorOnly>,
     db: web::Data<Db>,
     policy: web::Data<TargetPolicy>,
+    key: IdempotentRequest,
     body: Json<NewShippingBase>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -77,10 +79,10 @@ pub async fn create_base(
     let registered = db
         .transaction(move |conn| {
             bases::insert(conn, &row, &body.supplier_ids)?;
-            Ok::<_, ApiError>(RegisteredShippingBase {
-                base: bases::to_dto(conn, &row)?,
-                webhook_secret: row.webhook_secret,
-            })
+            let registered =
+                RegisteredShippingBase { base: bases::to_dto(conn, &row)?, webhook_secret: row.webhook_secret };
+            key.complete(conn, StatusCode::CREATED, &registered)?;
+            Ok::<_, ApiError>(registered)
         })
         .await?;
     tracing::info!(base.id = %registered.base.id, "shipping base registered");

@@ -10,6 +10,7 @@ use platform::{
     auth::{Authenticated, ShipmentReaders, ShippingOrOperator},
     db::{Db, DbConnection},
     error::Problem,
+    idempotency::IdempotentRequest,
     json::{self, Json},
     outbox, webhook,
 };
@@ -55,12 +56,20 @@ fn apply(
 pub async fn report_event(
     who: Authenticated<ShippingOrOperator>,
     db: web::Data<Db>,
+    key: IdempotentRequest,
     id: web::Path<ShipmentId>,
     body: Json<NewShipmentEvent>,
 ) -> Result<web::Json<Shipment>, ApiError> {
     let (id, report) = (id.into_inner(), body.into_inner());
     let base = who.acting_base();
-    Ok(web::Json(db.transaction(move |conn| apply(conn, id, base, &report, "api")).await?))
+    let shipment = db
+        .transaction(move |conn| {
+            let shipment = apply(conn, id, base, &report, "api")?;
+            key.complete(conn, actix_web::http::StatusCode::OK, &shipment)?;
+            Ok::<_, ApiError>(shipment)
+        })
+        .await?;
+    Ok(web::Json(shipment))
 }
 
 /// A shipment's events, in the order they happened.

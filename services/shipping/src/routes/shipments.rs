@@ -1,7 +1,7 @@
 //! Shipments (PRODUCT.md S2): requested by groups per purchase, read by the operator, the
 //! services and the base handling them.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
 use contracts::shipping::{NewShipment, Shipment, ShipmentPage};
 use domain::{GroupId, ShipmentId, ShippingBaseId, Violations, shipment::ShipmentState};
 use platform::{
@@ -9,6 +9,7 @@ use platform::{
     auth::{Authenticated, Principal, ServiceOnly, ShipmentReaders},
     db::Db,
     error::Problem,
+    idempotency::IdempotentRequest,
     json::Json,
     outbox,
     pagination::{PageParams, page},
@@ -65,6 +66,7 @@ pub async fn create_shipment(
     _who: Authenticated<ServiceOnly>,
     req: HttpRequest,
     db: web::Data<Db>,
+    key: IdempotentRequest,
     body: Json<NewShipment>,
 ) -> Result<HttpResponse, ApiError> {
     if !req.headers().contains_key(platform::idempotency::HEADER) {
@@ -81,6 +83,7 @@ pub async fn create_shipment(
                 if !same {
                     return Err(ApiError::conflict("this purchase already has a different shipment"));
                 }
+                key.complete(conn, StatusCode::OK, &existing.to_dto()?)?;
                 return Ok((false, existing));
             }
             let base = bases::serving(conn, body.supplier_id)?.ok_or_else(|| {
@@ -111,6 +114,7 @@ pub async fn create_shipment(
                 outbox::enqueue_to(conn, Some(&bases::target(&base.id)), "shipment.requested", &row.to_dto()?)?;
             }
             outbox::enqueue(conn, "shipment.requested", &row.summary()?)?;
+            key.complete(conn, StatusCode::CREATED, &row.to_dto()?)?;
             Ok::<_, ApiError>((true, row))
         })
         .await?;

@@ -1,7 +1,7 @@
 //! `POST /v1/products`: a supplier publishes a product for itself, the operator for any supplier
 //! (PRODUCT.md C1-C3).
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, http::StatusCode, post, web};
 use contracts::catalog::{NewProduct, Product};
 use domain::{ProductId, SupplierId};
 use platform::{
@@ -9,6 +9,7 @@ use platform::{
     auth::{Authenticated, Principal, SupplierOrOperator},
     db::Db,
     error::Problem,
+    idempotency::IdempotentRequest,
     json::Json,
 };
 
@@ -38,6 +39,7 @@ pub async fn create_product(
     who: Authenticated<SupplierOrOperator>,
     db: web::Data<Db>,
     pages: web::Data<PageCache>,
+    key: IdempotentRequest,
     body: Json<NewProduct>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -67,6 +69,7 @@ pub async fn create_product(
             }
             check_references(conn, record.id, &record.terms.details)?;
             products::insert(conn, &record)?;
+            key.complete(conn, StatusCode::CREATED, &record.to_dto())?;
             Ok(record)
         })
         .await?;

@@ -1,0 +1,40 @@
+//! This process among its service's replicas: an id, and a heartbeat in the service's store, so
+//! that work a dead process left half-way (a request under an `Idempotency-Key`) can be taken over
+//! at once by a live one, while work a live replica is still doing is left alone.
+
+use diesel::prelude::*;
+
+use crate::db::{DbConnection, DbError, now, schema::instances};
+
+/// How often a process says it is alive.
+pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(1);
+/// A process silent this long is dead.
+pub const STALE_AFTER_SECS: i64 = 5;
+/// Dead processes' rows are kept this long, then purged.
+const KEEP_DEAD_HOURS: i64 = 1;
+
+/// Records that `id` is alive now.
+pub fn beat(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
+    let at = now();
+    let updated = diesel::update(instances::table.find(id)).set(instances::heartbeat_at.eq(at)).execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(instances::table)
+            .values((instances::id.eq(id), instances::heartbeat_at.eq(at)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether `id` beat recently.
+pub fn is_alive(conn: &mut DbConnection, id: &str) -> Result<bool, DbError> {
+    let since = now() - chrono::Duration::seconds(STALE_AFTER_SECS);
+    let last: Option<chrono::NaiveDateTime> =
+        instances::table.find(id).select(instances::heartbeat_at).first(conn).optional()?;
+    Ok(last.is_some_and(|at| at > since))
+}
+
+/// Forgets processes dead for a while.
+pub fn purge_dead(conn: &mut DbConnection) -> Result<usize, DbError> {
+    let before = now() - chrono::Duration::hours(KEEP_DEAD_HOURS);
+    Ok(diesel::delete(instances::table.filter(instances::heartbeat_at.lt(before))).execute(conn)?)
+}
