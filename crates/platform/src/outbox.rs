@@ -57,6 +57,16 @@ pub fn default_settings_toml(table: &str) -> String {
     )
 }
 
+/// Delivered events are kept this long (for the operator's inquiries), then purged.
+pub const KEEP_DELIVERED_DAYS: i64 = 7;
+
+/// Deletes events delivered more than [`KEEP_DELIVERED_DAYS`] ago; dead letters stay until retried.
+pub fn purge_delivered(conn: &mut DbConnection) -> Result<usize, DbError> {
+    let before = now() - chrono::Duration::days(KEEP_DELIVERED_DAYS);
+    Ok(diesel::delete(outbox::table.filter(outbox::status.eq(DELIVERED)).filter(outbox::delivered_at.lt(before)))
+        .execute(conn)?)
+}
+
 /// Writes an event for the subscriber; call inside the transaction that makes the change it announces.
 pub fn enqueue(conn: &mut DbConnection, event_type: &str, data: &impl Serialize) -> Result<String, DbError> {
     enqueue_to(conn, None, event_type, data)

@@ -23,7 +23,7 @@ use crate::{
     cache,
     config::ServiceSettings,
     context,
-    db::{Db, Migrations},
+    db::{Db, DbConnection, DbError, Migrations},
     error::{ApiError, ErrorCode},
     guard, health, idempotency,
 };
@@ -39,6 +39,9 @@ pub struct ServiceDef {
     /// The service's migration sets, applied in order after the platform's own.
     pub migrations: &'static [Migrations],
     pub routes: fn(&mut ServiceConfig),
+    /// Deletes the service's own rows past their retention (delivered outbox events, webhook ids
+    /// seen, answered operations); run hourly beside the platform's purges. Returns how many went.
+    pub purge: fn(&mut DbConnection) -> Result<usize, DbError>,
     /// The events the service sends through its outbox, documented as webhooks.
     pub events: fn() -> Vec<crate::openapi::EventDoc>,
     /// Whether the platform's `Idempotency-Key` middleware handles POSTs. A service that records
@@ -80,6 +83,7 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    purge: fn(&mut DbConnection) -> Result<usize, DbError>,
 }
 
 impl Application {
@@ -141,7 +145,7 @@ impl Application {
         }
         let server = server.disable_signals().shutdown_timeout(5).run();
         tracing::info!(service = def.name, port, "listening");
-        Ok(Self { port, server, db })
+        Ok(Self { port, server, db, purge: def.purge })
     }
 
     pub fn port(&self) -> u16 {
@@ -156,7 +160,7 @@ impl Application {
     /// every second and purging expired idempotency keys hourly meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
-        let purge = tokio::spawn(purge_idempotency_keys(self.db.clone()));
+        let purge = tokio::spawn(purge_hourly(self.db.clone(), self.purge));
         let heartbeat = tokio::spawn(heartbeat(self.db.clone()));
         let stop = tokio::spawn(async move {
             shutdown_signal().await;
@@ -198,14 +202,22 @@ async fn heartbeat(db: Db) {
     }
 }
 
-async fn purge_idempotency_keys(db: Db) {
+/// Hourly: expired idempotency keys, dead processes, and the service's own rows past retention.
+async fn purge_hourly(db: Db, service_purge: fn(&mut DbConnection) -> Result<usize, DbError>) {
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
-        let _ = db.run(crate::instance::purge_dead).await;
-        match db.run(idempotency::purge_expired).await {
-            Ok(n) => tracing::debug!(purged = n, "expired idempotency keys purged"),
-            Err(e) => tracing::warn!(error.cause = %e, "could not purge idempotency keys"),
+        let purged = db
+            .run(move |conn| {
+                let mut purged = idempotency::purge_expired(conn)?;
+                purged += crate::instance::purge_dead(conn)?;
+                purged += service_purge(conn)?;
+                Ok::<_, DbError>(purged)
+            })
+            .await;
+        match purged {
+            Ok(n) => tracing::debug!(purged = n, "rows past retention purged"),
+            Err(e) => tracing::warn!(error.cause = %e, "could not purge rows past retention"),
         }
     }
 }

@@ -25,6 +25,7 @@ pub fn service() -> ServiceDef {
         version: env!("CARGO_PKG_VERSION"),
         default_port: DEFAULT_PORT,
         events: Vec::new,
+        purge: |_| Ok(0),
         description: "Suppliers, products of six kinds, price tiers and discount-rate tables. Reads are public.",
         migrations: &[MIGRATIONS],
         routes: routes::configure,

@@ -49,6 +49,7 @@ pub fn service() -> ServiceDef {
         version: env!("CARGO_PKG_VERSION"),
         default_port: DEFAULT_PORT,
         events,
+        purge: db::purge_past_retention,
         description: "Holds, captures, charges and refunds over one API for groups; provider webhooks; a double-entry \
                       ledger per group. Internal endpoints take a service token and an Idempotency-Key.",
         migrations: &[outbox::MIGRATIONS, MIGRATIONS],

@@ -46,6 +46,7 @@ pub fn service() -> ServiceDef {
         version: env!("CARGO_PKG_VERSION"),
         default_port: DEFAULT_PORT,
         events,
+        purge: db::purge_past_retention,
         description: "Shipping bases, shipments per purchase and their status from bases and carriers. Recipients' \
                       addresses reach only the operator, the services and the base handling the shipment.",
         migrations: &[outbox::MIGRATIONS, MIGRATIONS],

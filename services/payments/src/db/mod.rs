@@ -5,3 +5,88 @@ pub mod operations;
 pub mod payments;
 pub mod rows;
 pub mod schema;
+
+use diesel::prelude::*;
+use platform::db::{DbConnection, DbError, now};
+use schema::{operations as ops, webhook_events};
+
+/// Provider event ids are remembered this long: providers retry for up to three days.
+pub const KEEP_WEBHOOK_IDS_DAYS: i64 = 30;
+/// Answered operations are kept as long as idempotency keys: after that, a key may be reused.
+pub const KEEP_OPERATIONS_HOURS: i64 = 24;
+
+/// Deletes delivered outbox events, old provider event ids and answered operations past their
+/// retention; unanswered operations stay, to be resumed.
+pub fn purge_past_retention(conn: &mut DbConnection) -> Result<usize, DbError> {
+    let ids_before = now() - chrono::Duration::days(KEEP_WEBHOOK_IDS_DAYS);
+    let ops_before = now() - chrono::Duration::hours(KEEP_OPERATIONS_HOURS);
+    let mut purged = platform::outbox::purge_delivered(conn)?;
+    purged += diesel::delete(webhook_events::table.filter(webhook_events::received_at.lt(ids_before))).execute(conn)?;
+    purged +=
+        diesel::delete(ops::table.filter(ops::response_status.is_not_null()).filter(ops::created_at.lt(ops_before)))
+            .execute(conn)?;
+    Ok(purged)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use platform::{
+        db::{Db, schema::outbox},
+        store_test,
+        testing::{TestDatabase, settings},
+    };
+
+    use super::*;
+
+    // Issue 8, finding 1: webhook ids, operations and delivered outbox rows were never purged.
+    store_test!(p5_rows_past_retention_are_purged_and_the_rest_kept, |backend| async move {
+        let Some(test_db) = TestDatabase::create(backend, "purge") else { return };
+        let db = Db::connect(&settings(&test_db.url).database, crate::service().migrations).await.unwrap();
+        let left = db
+            .run(|conn| {
+                let (old, fresh) = (now() - chrono::Duration::days(40), now());
+                for (id, at) in [("evt_old", old), ("evt_new", fresh)] {
+                    diesel::insert_into(webhook_events::table)
+                        .values((
+                            webhook_events::provider.eq("sandbox"),
+                            webhook_events::event_id.eq(id),
+                            webhook_events::event_type.eq("payment_intent.succeeded"),
+                            webhook_events::received_at.eq(at),
+                        ))
+                        .execute(conn)?;
+                }
+                for (key, answered, at) in
+                    [("old-done", true, old), ("old-open", false, old), ("new-done", true, fresh)]
+                {
+                    diesel::insert_into(ops::table)
+                        .values((
+                            ops::scope.eq("service:groups"),
+                            ops::key.eq(key),
+                            ops::request_hash.eq("h"),
+                            ops::resource_id.eq("r"),
+                            ops::response_status.eq(answered.then_some(201)),
+                            ops::response_body.eq(answered.then_some("{}")),
+                            ops::created_at.eq(at),
+                        ))
+                        .execute(conn)?;
+                }
+                let delivered = platform::outbox::enqueue(conn, "payment.captured", &1)?;
+                platform::outbox::enqueue(conn, "payment.captured", &2)?;
+                diesel::update(outbox::table.find(&delivered))
+                    .set((outbox::status.eq("delivered"), outbox::delivered_at.eq(Some(old))))
+                    .execute(conn)?;
+
+                let purged = purge_past_retention(conn)?;
+                let events: Vec<String> = webhook_events::table.select(webhook_events::event_id).load(conn)?;
+                let mut keys: Vec<String> = ops::table.select(ops::key).load(conn)?;
+                keys.sort();
+                let waiting: i64 = outbox::table.count().get_result(conn)?;
+                Ok::<_, DbError>((purged, events, keys, waiting))
+            })
+            .await
+            .unwrap();
+        assert_eq!(left, (3, vec!["evt_new".to_owned()], vec!["new-done".to_owned(), "old-open".to_owned()], 1));
+    });
+}
