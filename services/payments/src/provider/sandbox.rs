@@ -61,7 +61,9 @@ impl Sandbox {
     }
 
     pub fn create(&self, order: PaymentOrder<'_>) -> Outcome {
-        let provider_ref = format!("sbx_pi_{}", uuid::Uuid::now_v7().simple());
+        // Like a real provider, the same idempotency key names the same payment: a resumed create
+        // finds the one the first attempt made.
+        let provider_ref = format!("sbx_pi_{}", &hex_digest(&order.idempotency_key)[..32]);
         let late = |success: bool| {
             let event = match (success, order.capture_now) {
                 (true, true) => "payment_intent.succeeded",

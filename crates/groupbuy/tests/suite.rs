@@ -1,0 +1,320 @@
+//! The suite as separate processes, as `groupbuy up` runs it (PRODUCT.md X8): its services die with
+//! it however it dies, and a client retrying with its Idempotency-Keys through SIGKILLs gets one
+//! effect per key.
+#![allow(clippy::unwrap_used, clippy::zombie_processes, reason = "tests fail loudly; the child is killed on failure")]
+
+use std::{
+    io::{BufRead, BufReader},
+    net::{TcpListener, TcpStream},
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts the launcher and waits until it says the suite is up.
+fn up(data_dir: &Path, ports: &[(&str, u16)]) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_groupbuy"));
+    command.arg("up").arg("--data-dir").arg(data_dir);
+    for (name, port) in ports {
+        command.args(["--port", &format!("{name}={port}")]);
+    }
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines, received) = mpsc::channel();
+    // Drains the launcher's output to the end: a closed pipe would fail its later prints.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        match received.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) if line.contains("groupbuy is up") => return child,
+            Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let _ = child.kill();
+    panic!("groupbuy up did not come up");
+}
+
+fn serving(port: u16) -> bool {
+    TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+// Issue 8, finding 4: SIGKILL of `groupbuy up` left its services serving and holding their ports,
+// and the next `groupbuy up` failed with "Address already in use".
+#[test]
+fn x8_the_services_die_with_a_killed_launcher_and_a_restart_works() {
+    let data_dir = std::env::temp_dir().join(format!("groupbuy-launcher-{}", uuid::Uuid::new_v4()));
+    let ports = [("catalog", free_port()), ("payments", free_port()), ("shipping", free_port())];
+
+    let mut first = up(&data_dir, &ports);
+    assert!(ports.iter().all(|(_, port)| serving(*port)));
+    first.kill().unwrap(); // SIGKILL: the launcher gets no chance to stop anything itself
+    first.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while ports.iter().any(|(_, port)| serving(*port)) {
+        assert!(Instant::now() < deadline, "services still serving after their launcher was killed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let mut second = up(&data_dir, &ports);
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(second.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let status = second.wait().unwrap();
+    assert!(status.success(), "Ctrl-C stops the suite cleanly: {status}");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[test]
+fn x8_a_port_in_use_is_said_plainly() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let data_dir = std::env::temp_dir().join(format!("groupbuy-launcher-{}", uuid::Uuid::new_v4()));
+    let output = Command::new(env!("CARGO_BIN_EXE_groupbuy"))
+        .arg("up")
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["--port", &format!("catalog={port}")])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is in use"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// A small deterministic generator, so that a failing kill schedule can be replayed from its seed.
+struct Schedule(u64);
+
+impl Schedule {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % below
+    }
+}
+
+fn token(data_dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_groupbuy"))
+        .arg("token")
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// SIGKILL to every service the launcher started; the launcher then stops (a service died).
+fn kill_services(launcher: &mut Child) {
+    let children = Command::new("pgrep").arg("-P").arg(launcher.id().to_string()).output().unwrap();
+    for pid in String::from_utf8_lossy(&children.stdout).split_whitespace() {
+        let pid = nix::unistd::Pid::from_raw(pid.parse().unwrap());
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+    }
+    let _ = launcher.kill();
+    let _ = launcher.wait();
+}
+
+/// POSTs with `key` until a final answer: through connection errors (a killed service), 5xx and
+/// 409 in-flight (a request the dead process left), as a careful client would.
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    bearer: &str,
+    key: &str,
+    body: &serde_json::Value,
+) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let sent = client.post(url).bearer_auth(bearer).header("idempotency-key", key).json(body).send().await;
+        if let Ok(res) = sent {
+            let status = res.status().as_u16();
+            let answer: serde_json::Value = res.json().await.unwrap_or_default();
+            let in_flight = answer["type"].as_str().is_some_and(|t| t.ends_with("/idempotency-in-flight"));
+            if (200..300).contains(&status) {
+                return answer;
+            }
+            assert!(status >= 500 || in_flight, "{url} with key {key}: {status} {answer}");
+        }
+        assert!(Instant::now() < deadline, "{url} with key {key} never got a final answer");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn get(client: &reqwest::Client, url: &str, bearer: &str) -> serde_json::Value {
+    client.get(url).bearer_auth(bearer).send().await.unwrap().json().await.unwrap()
+}
+
+/// What one client needs for a round: a product, a charge and its refund, a hold and its capture,
+/// a shipment, each under its own key.
+struct Round {
+    client: reqwest::Client,
+    catalog: String,
+    payments: String,
+    shipping: String,
+    service: String,
+    supplier_token: String,
+    supplier_id: String,
+}
+
+impl Round {
+    /// Runs round `n`; returns its group.
+    async fn run(&self, n: usize) -> String {
+        let (client, service) = (&self.client, &self.service);
+        let group = uuid::Uuid::now_v7().to_string();
+        let product = serde_json::json!({
+            "name": format!("crash-product-{n}"),
+            "list_price": { "amount": "10.00", "currency": "EUR" },
+            "details": { "kind": "service" },
+        });
+        post(client, &format!("{}/v1/products", self.catalog), &self.supplier_token, &format!("product-{n}"), &product)
+            .await;
+        let payment = |purpose: &str, amount: &str| {
+            serde_json::json!({
+                "group_id": group, "member": format!("member-{n}"), "purpose": purpose,
+                "amount": { "amount": amount, "currency": "EUR" },
+                "method": { "type": "card", "token": "4242424242424242" },
+            })
+        };
+        let payments = &self.payments;
+        let charge = post(
+            client,
+            &format!("{payments}/v1/payments/charges"),
+            service,
+            &format!("charge-{n}"),
+            &payment("purchase", "10.00"),
+        )
+        .await;
+        let refund =
+            serde_json::json!({ "amount": { "amount": "1.00", "currency": "EUR" }, "reason": "special_favor" });
+        let refunds_url = format!("{payments}/v1/payments/{}/refunds", charge["id"].as_str().unwrap());
+        post(client, &refunds_url, service, &format!("refund-{n}"), &refund).await;
+        let hold_url = format!("{payments}/v1/payments/authorizations");
+        let hold = post(client, &hold_url, service, &format!("hold-{n}"), &payment("join_hold", "8.00")).await;
+        let capture_url = format!("{payments}/v1/payments/{}/capture", hold["id"].as_str().unwrap());
+        let capture = serde_json::json!({ "amount": { "amount": "5.00", "currency": "EUR" } });
+        post(client, &capture_url, service, &format!("capture-{n}"), &capture).await;
+        let shipment = serde_json::json!({
+            "purchase_id": format!("purchase-{n}"), "group_id": group, "member": format!("member-{n}"),
+            "supplier_id": self.supplier_id,
+            "recipient": { "name": "Erika Mustermann", "line1": "Heidestraße 17", "city": "Köln", "postal_code": "51147", "country": "DE" },
+            "items": [{ "product_id": uuid::Uuid::now_v7(), "quantity": 1 }],
+        });
+        post(client, &format!("{}/v1/shipments", self.shipping), service, &format!("shipment-{n}"), &shipment).await;
+        group
+    }
+}
+
+// Issue 8, finding 10: products, shipments, holds, captures and refunds driven with
+// Idempotency-Keys while the services are killed with SIGKILL at random moments and restarted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x4_through_sigkills_every_key_has_one_effect_and_the_books_balance() {
+    const ROUNDS: usize = 48;
+    const WORKERS: usize = 4;
+    const KILLS: usize = 12;
+    let seed = std::env::var("GROUPBUY_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+    });
+    println!("crash test seed {seed} (replay with GROUPBUY_CRASH_SEED={seed})");
+    let data_dir = std::env::temp_dir().join(format!("groupbuy-crash-{}", uuid::Uuid::new_v4()));
+    let ports = [("catalog", free_port()), ("payments", free_port()), ("shipping", free_port())];
+    let [catalog, payments, shipping] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
+    let launcher = std::sync::Arc::new(std::sync::Mutex::new(up(&data_dir, &ports)));
+
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let operator = token(&data_dir, &["--role", "operator"]);
+    let service = token(&data_dir, &["--role", "service", "--subject", "groups"]);
+    let supplier = post(
+        &client,
+        &format!("{catalog}/v1/suppliers"),
+        &operator,
+        "supplier",
+        &serde_json::json!({ "name": "Crash" }),
+    )
+    .await;
+    let supplier_id = supplier["id"].as_str().unwrap().to_owned();
+    let supplier_token = token(&data_dir, &["--role", "supplier", "--supplier-id", &supplier_id]);
+    let base = serde_json::json!({ "name": "Lager", "supplier_ids": [supplier_id] });
+    post(&client, &format!("{shipping}/v1/shipping-bases"), &operator, "base", &base).await;
+
+    let killer = {
+        let (launcher, data_dir) = (launcher.clone(), data_dir.clone());
+        std::thread::spawn(move || {
+            let mut schedule = Schedule(seed);
+            for _ in 0..KILLS {
+                std::thread::sleep(Duration::from_millis(200 + schedule.next(1000)));
+                let mut running = launcher.lock().unwrap();
+                kill_services(&mut running);
+                // The kernel frees a killed process's ports a moment later; the launcher refuses
+                // taken ones.
+                while ports.iter().any(|(_, port)| serving(*port)) {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                *running = up(&data_dir, &ports);
+            }
+        })
+    };
+
+    // Several clients at once, so that kills land while requests are half-way.
+    let context = std::sync::Arc::new(Round {
+        client: client.clone(),
+        catalog: catalog.clone(),
+        payments: payments.clone(),
+        shipping: shipping.clone(),
+        service: service.clone(),
+        supplier_token,
+        supplier_id,
+    });
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|worker| {
+            let context = context.clone();
+            tokio::spawn(async move {
+                let mut groups = Vec::new();
+                for n in (worker..ROUNDS).step_by(WORKERS) {
+                    groups.push(context.run(n).await);
+                }
+                groups
+            })
+        })
+        .collect();
+    let mut groups = Vec::new();
+    for worker in workers {
+        groups.extend(worker.await.unwrap());
+    }
+    killer.join().unwrap();
+    println!("{KILLS} SIGKILLs of every service during {ROUNDS} rounds");
+
+    let products = get(&client, &format!("{catalog}/v1/products?limit=200"), &operator).await;
+    let names: Vec<&str> = products["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    for n in 0..ROUNDS {
+        let name = format!("crash-product-{n}");
+        assert_eq!(names.iter().filter(|p| **p == name).count(), 1, "{name}");
+    }
+    for group in &groups {
+        let paid = get(&client, &format!("{payments}/v1/payments?group_id={group}"), &service).await;
+        let states: Vec<&str> =
+            paid["items"].as_array().unwrap().iter().map(|p| p["state"].as_str().unwrap()).collect();
+        assert_eq!(states, ["partially_refunded", "captured"], "group {group}: one charge, one hold");
+        let books = get(&client, &format!("{payments}/v1/groups/{group}/books"), &operator).await;
+        assert_eq!(books["balanced"], true, "{books}");
+        assert_eq!(books["currencies"][0]["charges"]["amount"], "15.00", "{books}");
+        assert_eq!(books["currencies"][0]["refunds"]["amount"], "1.00", "{books}");
+        let shipped = get(&client, &format!("{shipping}/v1/shipments?group_id={group}"), &operator).await;
+        assert_eq!(shipped["items"].as_array().unwrap().len(), 1, "group {group}: one shipment");
+    }
+
+    let mut last = launcher.lock().unwrap();
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(last.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let _ = last.wait();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
