@@ -38,6 +38,10 @@ pub struct PaymentsSettings {
     pub stripe: StripeSettings,
     /// Where payment and refund outcomes go (groups).
     pub subscriber: SubscriberSettings,
+    /// How long a payment may wait for its provider's outcome before the reconciler asks.
+    pub reconcile_after_ms: u64,
+    /// How often the reconciler looks.
+    pub reconcile_every_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -62,7 +66,7 @@ pub const DEFAULT_PORT: u16 = 8084;
 
 fn defaults() -> String {
     format!(
-        "[payments]\nprovider = \"sandbox\"\nhold_days = 7\n[payments.sandbox]\nasync_delay_ms = 2000\n[payments.stripe]\nbase_url = \"https://api.stripe.com\"\n{}",
+        "[payments]\nprovider = \"sandbox\"\nhold_days = 7\nreconcile_after_ms = 300000\nreconcile_every_ms = 60000\n[payments.sandbox]\nasync_delay_ms = 2000\n[payments.stripe]\nbase_url = \"https://api.stripe.com\"\n{}",
         platform::outbox::default_settings_toml("payments.subscriber")
     )
 }

@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod outcomes;
 pub mod provider;
+pub mod reconcile;
 pub mod routes;
 
 use std::{path::Path, time::Duration};
@@ -105,5 +106,11 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     if let Some(relay) = Relay::new(app.db().clone(), config.payments.subscriber.clone())? {
         tokio::spawn(relay.run());
     }
+    tokio::spawn(reconcile::run(
+        app.db().clone(),
+        provider,
+        Duration::from_millis(config.payments.reconcile_every_ms),
+        Duration::from_millis(config.payments.reconcile_after_ms),
+    ));
     Ok(app)
 }

@@ -107,6 +107,19 @@ impl Provider {
         }
     }
 
+    /// What the provider says now about a payment it accepted (`charge`: captured at once), with
+    /// the amount received for a success; `None` while it has not decided.
+    pub async fn retrieve(
+        &self,
+        provider_ref: &str,
+        charge: bool,
+    ) -> Result<Option<(Outcome, Option<i64>)>, ProviderError> {
+        match self {
+            Self::Sandbox(s) => Ok(s.retrieve(provider_ref, charge)),
+            Self::Stripe(s) => s.retrieve(provider_ref).await,
+        }
+    }
+
     pub async fn refund(&self, provider_ref: &str, amount: Money, key: &str) -> Result<RefundOutcome, ProviderError> {
         match self {
             Self::Sandbox(_) => Ok(sandbox::Sandbox::refund(provider_ref, amount, key)),

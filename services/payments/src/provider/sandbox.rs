@@ -11,7 +11,9 @@
 //!
 //! A bank transfer is accepted and succeeds after the delay. Asynchronous outcomes are posted,
 //! signed like Stripe's, to this service's own `/v1/webhooks/sandbox`: the same path a real
-//! provider's webhooks take.
+//! provider's webhooks take. The sandbox keeps no state of its own: a payment's outcome is written
+//! in its reference, so it survives any restart, and [`Sandbox::retrieve`] answers the reconciler
+//! as a real provider would when a webhook was lost.
 
 use std::{sync::Arc, time::Duration};
 
@@ -26,6 +28,10 @@ pub const CARD_DECLINED: &str = "4000000000000002";
 pub const CARD_LATE_SUCCESS: &str = "4000000000000077";
 pub const CARD_LATE_FAILURE: &str = "4000000000000341";
 pub const CARD_REQUIRES_ACTION: &str = "4000000000003220";
+
+/// Marks in a reference: the payment succeeds or fails late.
+const LATE_SUCCESS: &str = "late_ok_";
+const LATE_FAILURE: &str = "late_fail_";
 
 pub struct Sandbox {
     key: SigningKey,
@@ -63,8 +69,10 @@ impl Sandbox {
     pub fn create(&self, order: PaymentOrder<'_>) -> Outcome {
         // Like a real provider, the same idempotency key names the same payment: a resumed create
         // finds the one the first attempt made.
-        let provider_ref = format!("sbx_pi_{}", &hex_digest(&order.idempotency_key)[..32]);
+        let reference = |fate: &str| format!("sbx_pi_{fate}{}", &hex_digest(&order.idempotency_key)[..32]);
+        let provider_ref = reference("");
         let late = |success: bool| {
+            let provider_ref = reference(if success { LATE_SUCCESS } else { LATE_FAILURE });
             let event = match (success, order.capture_now) {
                 (true, true) => "payment_intent.succeeded",
                 (true, false) => "payment_intent.amount_capturable_updated",
@@ -88,6 +96,24 @@ impl Sandbox {
             (MethodType::Card, _) => {
                 Outcome::Failed { provider_ref: Some(provider_ref), code: "invalid_number".into() }
             }
+        }
+    }
+
+    /// The outcome of a payment whose result came late, for the reconciler: decided by the card,
+    /// as the webhook would have said.
+    pub fn retrieve(&self, provider_ref: &str, charge: bool) -> Option<(Outcome, Option<i64>)> {
+        let fate = provider_ref.strip_prefix("sbx_pi_")?;
+        let provider_ref = provider_ref.to_owned();
+        if fate.starts_with(LATE_SUCCESS) {
+            Some(if charge {
+                (Outcome::Captured { provider_ref }, None)
+            } else {
+                (Outcome::Authorized { provider_ref, hold_expires_at: platform::db::now() + self.hold }, None)
+            })
+        } else if fate.starts_with(LATE_FAILURE) {
+            Some((Outcome::Failed { provider_ref: Some(provider_ref), code: "card_declined".into() }, None))
+        } else {
+            None
         }
     }
 

@@ -113,6 +113,26 @@ impl Stripe {
         })
     }
 
+    /// A PaymentIntent as Stripe has it now: its outcome, unless it is still undecided.
+    pub async fn retrieve(&self, intent: &str) -> Result<Option<(Outcome, Option<i64>)>, ProviderError> {
+        let response = self
+            .client
+            .get(format!("{}/v1/payment_intents/{intent}", self.base_url))
+            .bearer_auth(&self.api_key)
+            .send()
+            .await
+            .map_err(|e| ProviderError(format!("stripe unreachable: {e}")))?;
+        if !response.status().is_success() {
+            return Err(ProviderError(format!("stripe answered {}", response.status())));
+        }
+        let intent: Value =
+            response.json().await.map_err(|e| ProviderError(format!("stripe answer unreadable: {e}")))?;
+        Ok(match self.outcome(&intent) {
+            Outcome::Processing { .. } | Outcome::RequiresAction { .. } => None,
+            outcome => Some((outcome, intent["amount_received"].as_i64())),
+        })
+    }
+
     /// A PaymentIntent's status as an outcome.
     fn outcome(&self, intent: &Value) -> Outcome {
         let provider_ref = intent["id"].as_str().unwrap_or_default().to_owned();

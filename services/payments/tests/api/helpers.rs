@@ -51,6 +51,17 @@ pub async fn spawn_stripe_app(backend: TestBackend) -> Option<TestApp> {
 
 const STRIPE_KEY: &str = "sk_test_groupbuy";
 
+/// The sandbox whose late outcomes never come by webhook (as after a restart within the delay),
+/// with a reconciler that asks after 100 ms.
+pub async fn spawn_lost_webhooks_app(backend: TestBackend) -> Option<TestApp> {
+    spawn(backend, |config| {
+        config.payments.sandbox.async_delay_ms = 3_600_000;
+        config.payments.reconcile_after_ms = 100;
+        config.payments.reconcile_every_ms = 50;
+    })
+    .await
+}
+
 /// The service on the `stripe` provider at an address where nothing listens: every provider call
 /// fails.
 pub async fn spawn_provider_down_app(backend: TestBackend) -> Option<TestApp> {

@@ -61,3 +61,25 @@ store_test!(g7_outcomes_reach_groups_signed, |backend| async move {
     let event = app.receiver.wait_for("refund.succeeded", |e| e["data"]["refund"]["id"] == refund["id"]).await;
     assert_eq!(event["data"]["payment"]["refunded"], eur("1.99"));
 });
+
+// Issue 8, finding 2: a late outcome was lost when payments died within the delay, and the payment
+// stayed `processing` for ever, blocking the group's voids and settlement.
+store_test!(p3_payments_whose_outcome_never_came_are_settled_by_the_reconciler, |backend| async move {
+    let Some(app) = spawn_lost_webhooks_app(backend).await else { return };
+    let group = GroupId::generate();
+    let (_, charge) = app.call("/v1/payments/charges", &new_payment(group, "30.00", CARD_LATE_SUCCESS)).await;
+    let (_, hold) = app.call("/v1/payments/authorizations", &new_payment(group, "20.00", CARD_LATE_SUCCESS)).await;
+    let (_, failing) = app.call("/v1/payments/charges", &new_payment(group, "10.00", CARD_LATE_FAILURE)).await;
+    for payment in [&charge, &hold, &failing] {
+        assert_eq!(payment["state"], "processing");
+    }
+
+    app.wait_for_state(charge["id"].as_str().unwrap(), "captured").await;
+    app.wait_for_state(hold["id"].as_str().unwrap(), "authorized").await;
+    let failed = app.wait_for_state(failing["id"].as_str().unwrap(), "failed").await;
+    assert_eq!(failed["failure_code"], "card_declined");
+    let books = app.get_json(&format!("/v1/groups/{group}/books"), &operator()).await;
+    assert_eq!(books["currencies"][0]["charges"], eur("30.00"), "the capture is booked once");
+    assert_eq!(books["balanced"], true);
+    app.receiver.wait_for("payment.captured", |e| e["data"]["id"] == charge["id"]).await;
+});
