@@ -1,6 +1,8 @@
 //! The reconciler (PRODUCT.md P1, P3): a payment left waiting for its provider's outcome (the
 //! webhook lost, or this process restarted before a late outcome came) is asked about after a
-//! while and settled from the provider's own answer, so no group's money stays stuck.
+//! while and settled from the provider's own answer; a refund left pending (its process died
+//! between reserving and recording it, and no one retried) is asked for again under its own
+//! idempotency key and recorded. No group's money stays stuck.
 
 use std::time::Duration;
 
@@ -9,7 +11,11 @@ use diesel::prelude::*;
 use platform::{ApiError, db::Db};
 
 use crate::{
-    db::{payments, rows::PaymentRow, schema::payments as p},
+    db::{
+        operations, payments,
+        rows::{PaymentRow, RefundRow},
+        schema::{payments as p, refunds as r},
+    },
     outcomes,
     provider::Provider,
 };
@@ -23,7 +29,8 @@ pub async fn run(db: Db, provider: web::Data<Provider>, every: Duration, after: 
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match reconcile_once(&db, &provider, after).await {
+        let refunds = finish_refunds(&db, &provider, after).await;
+        match reconcile_once(&db, &provider, after).await.and_then(|n| Ok(n + refunds?)) {
             Ok(0) => {}
             Ok(n) => tracing::info!(settled = n, "reconciled payments with the provider"),
             Err(e) => tracing::warn!(error.cause = %e, "reconciliation pass failed"),
@@ -73,4 +80,122 @@ pub async fn reconcile_once(db: &Db, provider: &Provider, after: Duration) -> Re
         moved += usize::from(changed);
     }
     Ok(moved)
+}
+
+/// Refunds pending longer than `after`: asked of the provider again (the refund's id is its
+/// idempotency key there, so it is never made twice) and recorded; returns how many.
+pub async fn finish_refunds(db: &Db, provider: &Provider, after: Duration) -> Result<usize, ApiError> {
+    let before = platform::db::now() - chrono::Duration::from_std(after).unwrap_or_default();
+    let pending: Vec<RefundRow> = db
+        .run(move |conn| {
+            Ok::<_, ApiError>(
+                r::table
+                    .filter(r::state.eq("pending"))
+                    .filter(r::updated_at.lt(before))
+                    .order(r::updated_at.asc())
+                    .limit(BATCH)
+                    .select(RefundRow::as_select())
+                    .load(conn)?,
+            )
+        })
+        .await?;
+    let mut finished = 0;
+    for refund in pending {
+        let payment_id = refund.payment_id.clone();
+        let Some(payment) = db.run(move |conn| payments::find(conn, &payment_id)).await? else { continue };
+        let amount = payment.money(refund.amount_minor)?;
+        let provider_ref = payment.provider_ref.clone().unwrap_or_default();
+        let outcome = match provider.refund(&provider_ref, amount, &refund.id).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                tracing::warn!(refund.id = %refund.id, error.cause = %e, "provider could not refund");
+                continue;
+            }
+        };
+        db.transaction(move |conn| {
+            crate::routes::refunds::record(conn, &refund, &outcome)?;
+            let stored = payments::find_refund(conn, &refund.id)?.ok_or_else(|| ApiError::not_found("refund"))?;
+            let body = serde_json::to_string(&stored.to_dto(payment.currency()?)?).map_err(ApiError::internal)?;
+            operations::finish_open_on(conn, &refund.id, 201, &body)
+        })
+        .await?;
+        finished += 1;
+    }
+    Ok(finished)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use platform::{
+        store_test,
+        testing::{TestDatabase, settings},
+    };
+
+    use super::*;
+    use crate::provider::sandbox::Sandbox;
+
+    // Issue 8, finding 2: a refund whose process died between reserving and recording it stayed
+    // pending for ever when no one retried: its money neither refunded nor refundable again.
+    store_test!(p4_a_refund_left_pending_is_finished_and_booked_once, |backend| async move {
+        let Some(test_db) = TestDatabase::create(backend, "reconcile") else { return };
+        let db = Db::connect(&settings(&test_db.url).database, crate::service().migrations).await.unwrap();
+        let long_ago = platform::db::now() - chrono::Duration::hours(1);
+        let payment = PaymentRow {
+            id: domain::PaymentId::generate().to_string(),
+            group_id: domain::GroupId::generate().to_string(),
+            member: "m".into(),
+            purpose: "purchase".into(),
+            currency: "EUR".into(),
+            amount_minor: 5000,
+            captured_minor: 5000,
+            refunded_minor: 0,
+            refund_reserved_minor: 1500,
+            capture_method: "automatic".into(),
+            method_type: "card".into(),
+            method_last4: Some("4242".into()),
+            provider: "sandbox".into(),
+            provider_ref: Some("sbx_pi_test".into()),
+            state: "captured".into(),
+            failure_code: None,
+            hold_expires_at: None,
+            created_at: long_ago,
+            updated_at: long_ago,
+        };
+        let refund = RefundRow {
+            id: domain::RefundId::generate().to_string(),
+            payment_id: payment.id.clone(),
+            amount_minor: 1500,
+            reason: "special_favor".into(),
+            state: "pending".into(),
+            provider_ref: None,
+            failure_code: None,
+            created_at: long_ago,
+            updated_at: long_ago,
+        };
+        let (payment_id, refund_id) = (payment.id.clone(), refund.id.clone());
+        db.run(move |conn| {
+            payments::insert(conn, &payment)?;
+            payments::insert_refund(conn, &refund)
+        })
+        .await
+        .unwrap();
+        let sandbox = Provider::Sandbox(Sandbox::new("whsec_x", Duration::from_secs(1), chrono::Duration::days(7)));
+
+        assert_eq!(finish_refunds(&db, &sandbox, Duration::from_secs(60)).await.unwrap(), 1);
+        assert_eq!(finish_refunds(&db, &sandbox, Duration::from_secs(60)).await.unwrap(), 0, "done once");
+        let (payment, refund) = db
+            .run(move |conn| {
+                Ok::<_, ApiError>((
+                    payments::find(conn, &payment_id)?.unwrap(),
+                    payments::find_refund(conn, &refund_id)?.unwrap(),
+                ))
+            })
+            .await
+            .unwrap();
+        assert_eq!(refund.state, "succeeded");
+        assert_eq!((payment.refunded_minor, payment.refund_reserved_minor), (1500, 1500));
+        assert_eq!(payment.state, "partially_refunded");
+    });
 }

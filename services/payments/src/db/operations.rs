@@ -106,3 +106,12 @@ pub fn finish(conn: &mut DbConnection, scope: &str, key: &str, status: u16, body
         .execute(conn)?;
     Ok(())
 }
+
+/// Answers every operation still open on `resource_id` (a refund the reconciler finished), so
+/// that the caller's retry replays the answer.
+pub fn finish_open_on(conn: &mut DbConnection, resource_id: &str, status: u16, body: &str) -> Result<(), ApiError> {
+    diesel::update(ops::table.filter(ops::resource_id.eq(resource_id)).filter(ops::response_status.is_null()))
+        .set((ops::response_status.eq(i32::from(status)), ops::response_body.eq(body)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -4,7 +4,7 @@
 mod books;
 mod idempotency;
 mod payments;
-mod refunds;
+pub(crate) mod refunds;
 mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -134,7 +134,11 @@ pub async fn create_refund(
 }
 
 /// Books the provider's answer: the refund's state, the payment's amounts, the ledger, the event.
-fn record(conn: &mut platform::db::DbConnection, refund: &RefundRow, outcome: &RefundOutcome) -> Result<(), ApiError> {
+pub(crate) fn record(
+    conn: &mut platform::db::DbConnection,
+    refund: &RefundRow,
+    outcome: &RefundOutcome,
+) -> Result<(), ApiError> {
     let (state, provider_ref, code) = match outcome {
         RefundOutcome::Succeeded { provider_ref } => ("succeeded", Some(provider_ref.as_str()), None),
         RefundOutcome::Failed { code } => ("failed", None, Some(code.as_str())),
