@@ -102,11 +102,11 @@ async fn main() -> anyhow::Result<()> {
             });
             // The issuer and audience the services check, defaults and `GROUPBUY_AUTH__…` alike.
             let auth = platform::config::load::<ServiceSettings>("groupbuy", 0, "", None)?.auth;
-            let token = TokenIssuer::hs256(&secret, &auth.issuer, &auth.audience).issue_with(
+            let acts_for = supplier_id.map(|s| s.as_uuid()).or(base_id.map(|b| b.as_uuid()));
+            let token = TokenIssuer::hs256(&secret, &auth.issuer, &auth.audience).issue(
                 role,
                 &subject,
-                supplier_id,
-                base_id,
+                acts_for,
                 chrono::Duration::minutes(ttl_minutes),
             )?;
             println!("{token}");

@@ -2,12 +2,13 @@
 //! RS256 or EdDSA public keys in production; `exp`, `iss` and `aud` are always checked.
 //!
 //! Handlers state who may call them in their signature: `who: Authenticated<OperatorOnly>` is a
-//! 401 without a valid token and a 403 for any other role.
+//! 401 without a valid token and a 403 for any other role. Each service declares its own role sets
+//! with [`role_sets!`]; the platform knows roles and the party a token acts for (`acts_for`), not
+//! what a service calls that party (a supplier, a shipping base).
 
 use std::{future::Future, marker::PhantomData, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use domain::{ShippingBaseId, SupplierId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +44,12 @@ impl Role {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Whether tokens of this role act for a party of their own (a supplier's systems for that
+    /// supplier, a shipping base for itself) and must name it in `acts_for`.
+    pub fn acts_for_a_party(&self) -> bool {
+        matches!(self, Self::Supplier | Self::Shipping)
+    }
 }
 
 /// The claims groupbuy reads from a token.
@@ -50,12 +57,10 @@ impl Role {
 pub struct Claims {
     pub sub: String,
     pub role: Role,
-    /// Present on supplier tokens: the supplier the caller acts for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub supplier_id: Option<SupplierId>,
-    /// Present on shipping tokens: the shipping base the caller acts for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_id: Option<ShippingBaseId>,
+    /// The party the caller acts for: the supplier of a supplier token, the base of a shipping
+    /// token. `supplier_id` and `base_id` are read as its other names.
+    #[serde(default, alias = "supplier_id", alias = "base_id", skip_serializing_if = "Option::is_none")]
+    pub acts_for: Option<uuid::Uuid>,
     pub iss: String,
     pub aud: String,
     pub exp: i64,
@@ -70,19 +75,14 @@ pub struct Claims {
 pub struct Principal {
     pub subject: String,
     pub role: Role,
-    pub supplier_id: Option<SupplierId>,
-    pub base_id: Option<ShippingBaseId>,
+    /// The party the caller acts for, when its role acts for one.
+    pub acts_for: Option<uuid::Uuid>,
 }
 
 impl Principal {
-    /// The supplier this caller acts for, if it is a supplier.
-    pub fn acting_supplier(&self) -> Option<SupplierId> {
-        (self.role == Role::Supplier).then_some(self.supplier_id).flatten()
-    }
-
-    /// The shipping base this caller acts for, if it is a shipping base.
-    pub fn acting_base(&self) -> Option<ShippingBaseId> {
-        (self.role == Role::Shipping).then_some(self.base_id).flatten()
+    /// The party this caller acts for, if it has `role`.
+    pub fn acting_as(&self, role: Role) -> Option<uuid::Uuid> {
+        (self.role == role).then_some(self.acts_for).flatten()
     }
 
     pub fn is_operator(&self) -> bool {
@@ -93,9 +93,8 @@ impl Principal {
     /// token acts for, else the subject. Two tokens for one supplier share a scope; two suppliers
     /// never do, whatever their tokens' subjects.
     pub fn acting_party(&self) -> String {
-        match (self.acting_supplier(), self.acting_base()) {
-            (Some(supplier), _) => format!("supplier:{supplier}"),
-            (_, Some(base)) => format!("shipping:{base}"),
+        match self.acts_for {
+            Some(party) if self.role.acts_for_a_party() => format!("{}:{party}", self.role.as_str()),
             _ => format!("{}:{}", self.role.as_str(), self.subject),
         }
     }
@@ -145,18 +144,13 @@ impl TokenVerifier {
                 format!("invalid token: it may live at most {} days", MAX_TOKEN_LIFETIME_SECS / 86400),
             ));
         }
-        if claims.role == Role::Supplier && claims.supplier_id.is_none() {
-            return Err(ApiError::new(ErrorCode::Unauthenticated, "a supplier token must carry supplier_id"));
+        if claims.role.acts_for_a_party() && claims.acts_for.is_none() {
+            return Err(ApiError::new(
+                ErrorCode::Unauthenticated,
+                format!("a {} token must say whom it acts for (acts_for)", claims.role.as_str()),
+            ));
         }
-        if claims.role == Role::Shipping && claims.base_id.is_none() {
-            return Err(ApiError::new(ErrorCode::Unauthenticated, "a shipping token must carry base_id"));
-        }
-        Ok(Principal {
-            subject: claims.sub,
-            role: claims.role,
-            supplier_id: claims.supplier_id,
-            base_id: claims.base_id,
-        })
+        Ok(Principal { subject: claims.sub, role: claims.role, acts_for: claims.acts_for })
     }
 
     /// Verifies the request's bearer token.
@@ -203,31 +197,19 @@ impl TokenIssuer {
         }
     }
 
+    /// A token for `role`, acting for `acts_for` where the role needs a party.
     pub fn issue(
         &self,
         role: Role,
         subject: &str,
-        supplier_id: Option<SupplierId>,
-        ttl: chrono::Duration,
-    ) -> anyhow::Result<String> {
-        self.issue_with(role, subject, supplier_id, None, ttl)
-    }
-
-    /// A token that may also name the shipping base it acts for.
-    pub fn issue_with(
-        &self,
-        role: Role,
-        subject: &str,
-        supplier_id: Option<SupplierId>,
-        base_id: Option<ShippingBaseId>,
+        acts_for: Option<uuid::Uuid>,
         ttl: chrono::Duration,
     ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: subject.to_owned(),
             role,
-            supplier_id,
-            base_id,
+            acts_for,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             exp: now + ttl.num_seconds(),
@@ -255,35 +237,21 @@ pub trait RoleSet {
     const ROLES: &'static [Role];
 }
 
+/// Declares role sets: `role_sets! { /// doc \n Name => [Operator, Service]; }`.
+#[macro_export]
 macro_rules! role_sets {
     ($($(#[$doc:meta])* $name:ident => [$($role:ident),+];)*) => {$(
         $(#[$doc])*
         pub struct $name;
-        impl RoleSet for $name {
-            const ROLES: &'static [Role] = &[$(Role::$role),+];
+        impl $crate::auth::RoleSet for $name {
+            const ROLES: &'static [$crate::auth::Role] = &[$($crate::auth::Role::$role),+];
         }
     )*};
 }
 
 role_sets! {
-    /// The operator only.
+    /// The operator only (the platform's own operator endpoints).
     OperatorOnly => [Operator];
-    /// A supplier (for itself) or the operator (for any supplier).
-    SupplierOrOperator => [Supplier, Operator];
-    /// Another groupbuy service.
-    ServiceOnly => [Service];
-    /// Another groupbuy service, or the operator looking.
-    ServiceOrOperator => [Service, Operator];
-    /// A shopper.
-    ShopperOnly => [Shopper];
-    /// A supplier, for itself.
-    SupplierOnly => [Supplier];
-    /// A shipping base or carrier.
-    ShippingOnly => [Shipping];
-    /// A shipping base (for its own shipments) or the operator.
-    ShippingOrOperator => [Shipping, Operator];
-    /// Who may read shipments: the operator, the services, the base handling them.
-    ShipmentReaders => [Operator, Service, Shipping];
 }
 
 /// A verified caller whose role is in `R`.
@@ -334,12 +302,13 @@ mod tests {
 
     #[test]
     fn x3_a_token_round_trips() {
-        let supplier = SupplierId::generate();
+        let supplier = uuid::Uuid::new_v4();
         let token = TokenIssuer::hs256(SECRET, "groupbuy", "groupbuy")
             .issue(Role::Supplier, "acme", Some(supplier), chrono::Duration::minutes(5))
             .unwrap();
         let principal = TokenVerifier::from_settings(&settings()).unwrap().verify(&token).unwrap();
-        assert_eq!(principal.acting_supplier(), Some(supplier));
+        assert_eq!(principal.acting_as(Role::Supplier), Some(supplier));
+        assert_eq!(principal.acting_as(Role::Shipping), None);
     }
 
     #[test]
@@ -400,8 +369,7 @@ mod tests {
         let claims = Claims {
             sub: "svc".into(),
             role: Role::Service,
-            supplier_id: None,
-            base_id: None,
+            acts_for: None,
             iss: "groupbuy".into(),
             aud: "groupbuy".into(),
             exp: now + 60,
@@ -430,8 +398,7 @@ mod tests {
         Claims {
             sub: "op".into(),
             role: Role::Operator,
-            supplier_id: None,
-            base_id: None,
+            acts_for: None,
             iss: "groupbuy".into(),
             aud: "groupbuy".into(),
             exp,
@@ -459,6 +426,25 @@ mod tests {
     }
 
     #[test]
+    fn x3_tokens_from_issuers_naming_supplier_id_or_base_id_are_read() {
+        let verifier = TokenVerifier::from_settings(&settings()).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let party = uuid::Uuid::new_v4();
+        for (role, claim) in [("supplier", "supplier_id"), ("shipping", "base_id")] {
+            let claims = serde_json::json!({
+                "sub": "s", "role": role, claim: party, "iss": "groupbuy", "aud": "groupbuy", "exp": now + 60, "iat": now,
+            });
+            let token = jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(SECRET.as_bytes()),
+            )
+            .unwrap();
+            assert_eq!(verifier.verify(&token).unwrap().acts_for, Some(party), "{claim}");
+        }
+    }
+
+    #[test]
     fn x3_the_bearer_scheme_is_case_insensitive() {
         let verifier = TokenVerifier::from_settings(&settings()).unwrap();
         let token = signed(&claims_at(chrono::Utc::now().timestamp(), chrono::Utc::now().timestamp() + 60, None));
@@ -477,18 +463,17 @@ mod tests {
     /// Issue 7, finding 2: keys were scoped by `role:sub`, which tokens of one kind shared.
     #[test]
     fn x4_the_scope_is_the_acting_party_not_the_subject() {
-        let principal = |role, supplier_id, base_id| Principal { subject: "same".into(), role, supplier_id, base_id };
-        let (a, b) = (SupplierId::generate(), SupplierId::generate());
+        let principal = |role, acts_for| Principal { subject: "same".into(), role, acts_for };
+        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
         assert_ne!(
-            principal(Role::Supplier, Some(a), None).acting_party(),
-            principal(Role::Supplier, Some(b), None).acting_party()
+            principal(Role::Supplier, Some(a)).acting_party(),
+            principal(Role::Supplier, Some(b)).acting_party()
         );
-        let (x, y) = (ShippingBaseId::generate(), ShippingBaseId::generate());
         assert_ne!(
-            principal(Role::Shipping, None, Some(x)).acting_party(),
-            principal(Role::Shipping, None, Some(y)).acting_party()
+            principal(Role::Shipping, Some(a)).acting_party(),
+            principal(Role::Shipping, Some(b)).acting_party()
         );
-        assert_eq!(principal(Role::Service, None, None).acting_party(), "service:same");
+        assert_eq!(principal(Role::Service, None).acting_party(), "service:same");
     }
 
     #[test]

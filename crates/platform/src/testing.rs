@@ -85,14 +85,14 @@ pub fn settings(database_url: &str) -> ServiceSettings {
 /// A token signed with the test secret.
 pub fn token(role: Role, subject: &str, supplier_id: Option<domain::SupplierId>) -> String {
     TokenIssuer::hs256(TEST_SECRET, "groupbuy", "groupbuy")
-        .issue(role, subject, supplier_id, chrono::Duration::minutes(30))
+        .issue(role, subject, supplier_id.map(|s| s.as_uuid()), chrono::Duration::minutes(30))
         .expect("sign test token")
 }
 
 /// A shipping token bound to `base`.
 pub fn shipping_token(base: domain::ShippingBaseId) -> String {
     TokenIssuer::hs256(TEST_SECRET, "groupbuy", "groupbuy")
-        .issue_with(Role::Shipping, &format!("base-{base}"), None, Some(base), chrono::Duration::minutes(30))
+        .issue(Role::Shipping, &format!("base-{base}"), Some(base.as_uuid()), chrono::Duration::minutes(30))
         .expect("sign test token")
 }
 

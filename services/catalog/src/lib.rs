@@ -1,6 +1,7 @@
 //! The catalog service: suppliers, products of six kinds, price tiers and discount-rate tables
 //! (PRODUCT.md C1-C5). Reads are public; suppliers write their own products, the operator any.
 
+pub mod access;
 pub mod db;
 pub mod model;
 pub mod page_cache;

@@ -1,6 +1,7 @@
 //! The payments adapter (PRODUCT.md P1-P5): one API over payment providers for groups, provider
 //! webhooks, a double-entry ledger per group, and outcomes sent to groups through the outbox.
 
+pub mod access;
 pub mod config;
 pub mod db;
 pub mod outcomes;

@@ -2,6 +2,7 @@
 //! suppliers they serve, shipments requested by groups per purchase, and their status reported by
 //! bases and carriers, each change sent on to groups through the outbox.
 
+pub mod access;
 pub mod config;
 pub mod db;
 pub mod routes;

@@ -7,13 +7,14 @@ use diesel::prelude::*;
 use domain::{GroupId, ledger::Entry};
 use platform::{
     ApiError,
-    auth::{Authenticated, OperatorOnly, ServiceOnly},
+    auth::{Authenticated, OperatorOnly},
     db::Db,
     error::Problem,
     outbox,
 };
 
 use super::idempotency::{OperationKey, answer, replay};
+use crate::access::ServiceOnly;
 use crate::db::{
     ledger,
     operations::{self, Claim},

@@ -5,7 +5,7 @@ use contracts::payments::{CaptureRequest, MethodType, NewPayment, Payment, Payme
 use domain::{GroupId, Money, PaymentId, Violations};
 use platform::{
     ApiError,
-    auth::{Authenticated, ServiceOnly, ServiceOrOperator},
+    auth::Authenticated,
     db::Db,
     error::Problem,
     json::Json,
@@ -15,6 +15,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::idempotency::{OperationKey, answer, provider_failed, replay};
+use crate::access::{ServiceOnly, ServiceOrOperator};
 use crate::{
     db::{
         ledger,

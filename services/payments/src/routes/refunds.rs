@@ -5,7 +5,7 @@ use contracts::payments::{NewRefund, Refund, RefundPage, RefundSettled};
 use domain::{GroupId, PaymentId, RefundId, Violations, ledger::Entry};
 use platform::{
     ApiError,
-    auth::{Authenticated, ServiceOnly, ServiceOrOperator},
+    auth::Authenticated,
     db::Db,
     error::Problem,
     json::Json,
@@ -19,6 +19,7 @@ use super::{
     idempotency::{OperationKey, answer, provider_failed, replay},
     payments::payment_error,
 };
+use crate::access::{ServiceOnly, ServiceOrOperator};
 use crate::{
     db::{
         ledger,

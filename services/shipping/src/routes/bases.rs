@@ -6,7 +6,7 @@ use contracts::shipping::{NewShippingBase, RegisteredShippingBase, ShippingBase,
 use domain::{ShippingBaseId, SupplierId, Violations};
 use platform::{
     ApiError,
-    auth::{Authenticated, OperatorOnly, ShippingOrOperator},
+    auth::{Authenticated, OperatorOnly},
     db::Db,
     error::Problem,
     idempotency::IdempotentRequest,
@@ -14,6 +14,7 @@ use platform::{
     outbound::TargetPolicy,
 };
 
+use crate::access::ShippingOrOperator;
 use crate::db::bases::{self, BaseRow};
 
 const MAX_SUPPLIERS: usize = 1000;
@@ -107,7 +108,7 @@ pub async fn get_base(
     id: web::Path<ShippingBaseId>,
 ) -> Result<web::Json<ShippingBase>, ApiError> {
     let id = id.into_inner();
-    if !who.is_operator() && who.acting_base() != Some(id) {
+    if !who.is_operator() && crate::access::acting_base(&who) != Some(id) {
         return Err(ApiError::forbidden("a base may read only itself"));
     }
     let base = db

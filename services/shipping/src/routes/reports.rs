@@ -7,7 +7,7 @@ use contracts::shipping::{BaseWebhookReport, NewShipmentEvent, Shipment, Shipmen
 use domain::{ShipmentId, ShippingBaseId};
 use platform::{
     ApiError, ErrorCode,
-    auth::{Authenticated, ShipmentReaders, ShippingOrOperator},
+    auth::Authenticated,
     db::{Db, DbConnection},
     error::Problem,
     idempotency::IdempotentRequest,
@@ -16,6 +16,7 @@ use platform::{
 };
 
 use super::shipments::may_read;
+use crate::access::{ShipmentReaders, ShippingOrOperator};
 use crate::db::{bases, shipments};
 
 /// Applies a report to a shipment of `base` (any base when `None`): the state, the event, the
@@ -61,7 +62,7 @@ pub async fn report_event(
     body: Json<NewShipmentEvent>,
 ) -> Result<web::Json<Shipment>, ApiError> {
     let (id, report) = (id.into_inner(), body.into_inner());
-    let base = who.acting_base();
+    let base = crate::access::acting_base(&who);
     let shipment = db
         .transaction(move |conn| {
             let shipment = apply(conn, id, base, &report, "api")?;

@@ -6,7 +6,7 @@ use contracts::shipping::{NewShipment, Shipment, ShipmentPage};
 use domain::{GroupId, ShipmentId, ShippingBaseId, Violations, shipment::ShipmentState};
 use platform::{
     ApiError, ErrorCode,
-    auth::{Authenticated, Principal, ServiceOnly, ShipmentReaders},
+    auth::{Authenticated, Principal},
     db::Db,
     error::Problem,
     idempotency::IdempotentRequest,
@@ -17,6 +17,7 @@ use platform::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::access::{ServiceOnly, ShipmentReaders};
 use crate::db::{
     bases,
     shipments::{self, ShipmentFilter, ShipmentRow},
@@ -40,7 +41,7 @@ fn validate(body: &NewShipment) -> Result<(), ApiError> {
 
 /// Whether `who` may see this shipment, address and all.
 pub fn may_read(who: &Principal, row: &ShipmentRow) -> bool {
-    match who.acting_base() {
+    match crate::access::acting_base(who) {
         Some(base) => base.to_string() == row.base_id,
         None => true, // the operator and the services: ShipmentReaders admits no one else
     }
@@ -184,14 +185,14 @@ pub async fn list_shipments(
     let params = params.into_inner();
     let paging = PageParams { cursor: params.cursor, limit: params.limit };
     let (limit, after) = (paging.limit()?, paging.after()?);
-    if let (Some(own), Some(asked)) = (who.acting_base(), params.base_id)
+    if let (Some(own), Some(asked)) = (crate::access::acting_base(&who), params.base_id)
         && own != asked
     {
         return Err(ApiError::forbidden("a base sees only its own shipments"));
     }
     let filter = ShipmentFilter {
         group_id: params.group_id,
-        base_id: who.acting_base().or(params.base_id),
+        base_id: crate::access::acting_base(&who).or(params.base_id),
         state: params.state,
     };
     let rows = db.run(move |conn| shipments::list(conn, &filter, after.as_deref(), i64::from(limit) + 1)).await?;

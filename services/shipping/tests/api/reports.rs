@@ -122,9 +122,9 @@ store_test!(s3_a_base_never_gets_another_bases_stored_answer, |backend| async mo
     let (base_x, base_y) = (app.register_base(&[supplier_x]).await, app.register_base(&[supplier_y]).await);
     let (_, of_x) = app.request_shipment("kx", &new_shipment("px", supplier_x)).await;
     let path = format!("/v1/shipments/{}/events", of_x["id"].as_str().unwrap());
-    let same_subject = |base| {
+    let same_subject = |base: domain::ShippingBaseId| {
         platform::auth::TokenIssuer::hs256(platform::testing::TEST_SECRET, "groupbuy", "groupbuy")
-            .issue_with(platform::auth::Role::Shipping, "dev-shipping", None, Some(base), chrono::Duration::minutes(5))
+            .issue(platform::auth::Role::Shipping, "dev-shipping", Some(base.as_uuid()), chrono::Duration::minutes(5))
             .unwrap()
     };
     let body = json!({ "state": "dispatched", "tracking_number": "T1", "carrier": "DHL" });

@@ -6,7 +6,7 @@ use contracts::catalog::{NewProduct, Product};
 use domain::{ProductId, SupplierId};
 use platform::{
     ApiError,
-    auth::{Authenticated, Principal, SupplierOrOperator},
+    auth::{Authenticated, Principal},
     db::Db,
     error::Problem,
     idempotency::IdempotentRequest,
@@ -14,6 +14,7 @@ use platform::{
 };
 
 use super::check_references;
+use crate::access::SupplierOrOperator;
 use crate::{
     db::{products, suppliers},
     model::{ProductRecord, ProductTerms, TermsInput},
@@ -80,7 +81,7 @@ pub async fn create_product(
 
 /// A supplier publishes for itself; the operator must say for whom.
 fn owner_of_new_product(who: &Principal, requested: Option<SupplierId>) -> Result<SupplierId, ApiError> {
-    match (who.acting_supplier(), requested) {
+    match (crate::access::acting_supplier(who), requested) {
         (Some(own), None) => Ok(own),
         (Some(own), Some(other)) if own == other => Ok(own),
         (Some(_), Some(_)) => Err(ApiError::forbidden("a supplier may publish only its own products")),

@@ -12,7 +12,7 @@ use crate::db::products;
 
 /// A supplier may act on its own products; the operator on any.
 fn authorize_owner(who: &Principal, owner: SupplierId) -> Result<(), ApiError> {
-    if who.is_operator() || who.acting_supplier() == Some(owner) {
+    if who.is_operator() || crate::access::acting_supplier(who) == Some(owner) {
         Ok(())
     } else {
         Err(ApiError::forbidden("only the owning supplier or the operator may change this product"))

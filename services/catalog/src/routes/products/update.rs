@@ -7,13 +7,14 @@ use contracts::catalog::{Product, ProductUpdate};
 use domain::ProductId;
 use platform::{
     ApiError,
-    auth::{Authenticated, SupplierOrOperator},
+    auth::Authenticated,
     db::{Db, DbConnection},
     error::Problem,
     json::Json,
 };
 
 use super::{authorize_owner, check_references};
+use crate::access::SupplierOrOperator;
 use crate::{
     db::products,
     model::{ProductRecord, ProductTerms, TermsInput},
