@@ -20,13 +20,15 @@ pub struct PageCache {
 struct Inner {
     generation: u64,
     pages: HashMap<String, (Instant, Bytes)>,
+    bytes: usize,
 }
 
 impl PageCache {
     /// How stale a page may be after a write through another replica.
     pub const TTL: Duration = Duration::from_secs(1);
-    /// Distinct queries kept; beyond, the cache starts over (a scan of odd queries cannot grow it).
-    const MAX_PAGES: usize = 1024;
+    /// Bytes of pages kept; beyond, the cache starts over, so that a scan of odd queries cannot
+    /// grow the process (PRODUCT.md footprint target).
+    const MAX_BYTES: usize = 2 * 1024 * 1024;
 
     /// The page for `query` if fresh, else the generation to hand to [`put`](Self::put).
     pub fn get(&self, query: &str) -> Result<Bytes, u64> {
@@ -43,10 +45,14 @@ impl PageCache {
         if inner.generation != generation {
             return;
         }
-        if inner.pages.len() >= Self::MAX_PAGES {
+        if inner.bytes + page.len() > Self::MAX_BYTES {
             inner.pages.clear();
+            inner.bytes = 0;
         }
-        inner.pages.insert(query.to_owned(), (Instant::now(), page));
+        inner.bytes += page.len();
+        if let Some((_, replaced)) = inner.pages.insert(query.to_owned(), (Instant::now(), page)) {
+            inner.bytes -= replaced.len();
+        }
     }
 
     /// Forgets every page: call after a product write commits.
@@ -54,6 +60,7 @@ impl PageCache {
         let mut inner = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         inner.generation += 1;
         inner.pages.clear();
+        inner.bytes = 0;
     }
 }
 
@@ -72,5 +79,18 @@ mod tests {
         assert_eq!(cache.get("limit=20").unwrap(), Bytes::from_static(b"new"));
         cache.invalidate();
         assert!(cache.get("limit=20").is_err());
+    }
+
+    #[test]
+    fn c4_the_cache_never_holds_more_than_its_bound() {
+        let cache = PageCache::default();
+        let page = Bytes::from(vec![b'x'; 100 * 1024]);
+        for n in 0..100 {
+            let generation = cache.get(&n.to_string()).unwrap_err();
+            cache.put(&n.to_string(), generation, page.clone());
+        }
+        let inner = cache.inner.lock().unwrap();
+        assert!(inner.bytes <= PageCache::MAX_BYTES);
+        assert_eq!(inner.bytes, inner.pages.values().map(|(_, p)| p.len()).sum::<usize>());
     }
 }
