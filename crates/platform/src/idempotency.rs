@@ -37,6 +37,16 @@ pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 const MAX_KEY_LEN: usize = 255;
 const RETENTION_HOURS: i64 = 24;
 
+/// Whether `key` is a well-formed Idempotency-Key: 1 to 255 visible ASCII characters.
+pub fn check_key(key: &str) -> Result<(), ApiError> {
+    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::malformed(format!(
+            "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"
+        )));
+    }
+    Ok(())
+}
+
 /// What the store says about a key when a request arrives.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Claim {
@@ -87,11 +97,7 @@ pub fn claim(
     if let Some(status) = status {
         return Ok(Claim::Replay { status: u16::try_from(status).unwrap_or(500), body: body.unwrap_or_default() });
     }
-    let alive = match running_on.as_deref() {
-        Some(running_on) => running_on == owner || crate::instance::is_alive(conn, running_on)?,
-        None => false,
-    };
-    if alive {
+    if crate::instance::still_running(conn, owner, running_on.as_deref())? {
         return Ok(Claim::InFlight);
     }
     // The process running it died before the answer (and so before any effect) was committed.
@@ -195,8 +201,7 @@ pub async fn idempotent_posts(
     let Ok(principal) = verifier.authenticate(req.request()) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        let error = ApiError::malformed(format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"));
+    if let Err(error) = check_key(&key) {
         return Ok(problem(req, error));
     }
     let scope = principal.acting_party();

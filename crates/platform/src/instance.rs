@@ -33,6 +33,15 @@ pub fn is_alive(conn: &mut DbConnection, id: &str) -> Result<bool, DbError> {
     Ok(last.is_some_and(|at| at > since))
 }
 
+/// Whether work claimed by `running_on` is still being done: by `me`, or by another live process.
+/// Work nobody claims (`None`, let go) is not.
+pub fn still_running(conn: &mut DbConnection, me: &str, running_on: Option<&str>) -> Result<bool, DbError> {
+    match running_on {
+        Some(running_on) => Ok(running_on == me || is_alive(conn, running_on)?),
+        None => Ok(false),
+    }
+}
+
 /// Forgets processes dead for a while.
 pub fn purge_dead(conn: &mut DbConnection) -> Result<usize, DbError> {
     let before = now() - chrono::Duration::hours(KEEP_DEAD_HOURS);

@@ -59,11 +59,7 @@ pub fn claim(
     if let (Some(status), Some(body)) = (status, body) {
         return Ok(Claim::Replay { status: u16::try_from(status).unwrap_or(500), body });
     }
-    let alive = match running_on.as_deref() {
-        Some(running_on) => running_on == owner || platform::instance::is_alive(conn, running_on)?,
-        None => false,
-    };
-    if alive {
+    if platform::instance::still_running(conn, owner, running_on.as_deref())? {
         return Err(ApiError::bare(ErrorCode::IdempotencyInFlight));
     }
     let unanswered = ops::table.find((scope, key)).filter(ops::response_status.is_null());

@@ -19,15 +19,10 @@ impl OperationKey {
     pub fn new(req: &HttpRequest, who: &Principal, body: &impl Serialize) -> Result<Self, ApiError> {
         let key = req
             .headers()
-            .get("idempotency-key")
-            .and_then(|v| v.to_str().ok())
-            .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::IdempotencyKeyRequired,
-                    "send an Idempotency-Key of 1 to 255 visible characters",
-                )
-            })?;
+            .get(platform::idempotency::HEADER)
+            .map(|v| v.to_str().unwrap_or_default())
+            .ok_or_else(|| ApiError::new(ErrorCode::IdempotencyKeyRequired, "send an Idempotency-Key"))?;
+        platform::idempotency::check_key(key)?;
         let mut hasher = Sha256::new();
         hasher.update(req.path());
         hasher.update([0]);
