@@ -86,6 +86,8 @@ pub struct PaymentBook {
     /// What was held or charged.
     pub amount: Money,
     pub captured: Money,
+    /// Refunds the provider confirmed.
+    pub refunded: Money,
     /// Refunds done or under way: what can no longer be refunded.
     pub refund_reserved: Money,
 }
@@ -99,6 +101,7 @@ impl PaymentBook {
             state: PaymentState::Pending,
             amount,
             captured: zero,
+            refunded: zero,
             refund_reserved: zero,
         }
     }
@@ -154,10 +157,15 @@ impl PaymentBook {
         Ok(())
     }
 
-    /// A reserved refund the provider confirmed: `refunded_total` is all confirmed refunds so far.
-    pub fn refund_succeeded(&mut self, amount: Money, refunded_total: Money) -> Result<Entry, PaymentError> {
+    /// A reserved refund the provider confirmed; returns its ledger entry.
+    pub fn refund_succeeded(&mut self, amount: Money) -> Result<Entry, PaymentError> {
+        let refunded = self.refunded.checked_add(amount)?;
+        if self.refund_reserved.checked_sub(refunded)?.is_negative() {
+            return Err(PaymentError::OverRefund(self.refund_reserved.checked_sub(self.refunded)?));
+        }
+        self.refunded = refunded;
         self.state =
-            if refunded_total == self.captured { PaymentState::Refunded } else { PaymentState::PartiallyRefunded };
+            if self.refunded == self.captured { PaymentState::Refunded } else { PaymentState::PartiallyRefunded };
         Ok(Entry::refund(self.group, amount)?)
     }
 
@@ -193,11 +201,11 @@ mod tests {
         let entry = book.captured(eur(8_000)).unwrap();
         assert!(entry.is_balanced());
         book.reserve_refund(eur(1_500)).unwrap();
-        book.refund_succeeded(eur(1_500), eur(1_500)).unwrap();
+        book.refund_succeeded(eur(1_500)).unwrap();
         assert_eq!(book.state, PaymentState::PartiallyRefunded);
         assert_eq!(book.reserve_refund(eur(7_000)), Err(PaymentError::OverRefund(eur(6_500))));
         book.reserve_refund(eur(6_500)).unwrap();
-        book.refund_succeeded(eur(6_500), eur(8_000)).unwrap();
+        book.refund_succeeded(eur(6_500)).unwrap();
         assert_eq!(book.state, PaymentState::Refunded);
     }
 
@@ -242,7 +250,7 @@ mod tests {
                     },
                     Op::Refund(n) => if book.reserve_refund(eur(n)).is_ok() {
                         refunded = refunded.checked_add(eur(n)).unwrap();
-                        entries.push(book.refund_succeeded(eur(n), refunded).unwrap());
+                        entries.push(book.refund_succeeded(eur(n)).unwrap());
                     },
                     Op::FailRefund(n) => if book.reserve_refund(eur(n)).is_ok() {
                         book.refund_failed(eur(n)).unwrap();
@@ -250,6 +258,7 @@ mod tests {
                 }
                 prop_assert!(entries.iter().all(Entry::is_balanced));
                 prop_assert!(refunded <= book.captured);
+                prop_assert_eq!(book.refunded, refunded);
                 prop_assert!(book.captured <= book.amount);
                 let clearing = balances(&entries)
                     .into_iter()

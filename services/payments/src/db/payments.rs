@@ -2,7 +2,7 @@
 //! so two writers racing on one payment cannot both move it.
 
 use diesel::prelude::*;
-use domain::{GroupId, PaymentId};
+use domain::{GroupId, PaymentId, payment::PaymentBook};
 use platform::{ApiError, db::DbConnection};
 
 use super::{
@@ -71,43 +71,45 @@ pub fn update_from(conn: &mut DbConnection, next: &PaymentRow, expected_state: &
     Ok(updated == 1)
 }
 
-/// Reserves `amount` for a refund, atomically: refused when less than that is still refundable.
-pub fn reserve_refund(conn: &mut DbConnection, id: &str, amount_minor: i64) -> Result<bool, ApiError> {
+/// Writes what the domain decided for a payment's amounts and state: `next`, computed from the
+/// stored `before` (read under [`lock`]). Guarded by `before`, so a write that raced another is
+/// refused, never merged.
+pub fn save_book(conn: &mut DbConnection, id: &str, before: &PaymentBook, next: &PaymentBook) -> Result<(), ApiError> {
+    let minor = |m: domain::Money| m.to_minor().map_err(ApiError::internal);
     let updated = diesel::update(
         payments::table
             .find(id)
-            .filter(payments::state.eq_any(["captured", "partially_refunded"]))
-            .filter((payments::captured_minor - payments::refund_reserved_minor).ge(amount_minor)),
+            .filter(payments::state.eq(before.state.as_str()))
+            .filter(payments::captured_minor.eq(minor(before.captured)?))
+            .filter(payments::refunded_minor.eq(minor(before.refunded)?))
+            .filter(payments::refund_reserved_minor.eq(minor(before.refund_reserved)?)),
     )
     .set((
-        payments::refund_reserved_minor.eq(payments::refund_reserved_minor + amount_minor),
+        payments::state.eq(next.state.as_str()),
+        payments::captured_minor.eq(minor(next.captured)?),
+        payments::refunded_minor.eq(minor(next.refunded)?),
+        payments::refund_reserved_minor.eq(minor(next.refund_reserved)?),
         payments::updated_at.eq(platform::db::now()),
     ))
     .execute(conn)?;
-    Ok(updated == 1)
+    if updated == 1 { Ok(()) } else { Err(ApiError::conflict(format!("payment {id} changed meanwhile; retry"))) }
 }
 
-/// Books a confirmed refund on its payment; returns the payment as it is now.
-pub fn record_refund(conn: &mut DbConnection, id: &str, amount_minor: i64) -> Result<PaymentRow, ApiError> {
-    diesel::update(payments::table.find(id))
-        .set((
-            payments::refunded_minor.eq(payments::refunded_minor + amount_minor),
-            payments::updated_at.eq(platform::db::now()),
-        ))
-        .execute(conn)?;
-    let mut row = find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("payment {id}")))?;
-    let state = if row.refunded_minor == row.captured_minor { "refunded" } else { "partially_refunded" };
-    diesel::update(payments::table.find(id)).set(payments::state.eq(state)).execute(conn)?;
-    row.state = state.to_owned();
-    Ok(row)
-}
-
-/// Gives back a reservation the provider refused.
-pub fn release_refund(conn: &mut DbConnection, id: &str, amount_minor: i64) -> Result<(), ApiError> {
-    diesel::update(payments::table.find(id))
-        .set(payments::refund_reserved_minor.eq(payments::refund_reserved_minor - amount_minor))
-        .execute(conn)?;
-    Ok(())
+/// Runs a domain transition on payment `id`: locked, read, changed by `transition`, written.
+/// Returns the payment as stored afterwards and what the transition returned.
+pub fn transition<T>(
+    conn: &mut DbConnection,
+    id: &str,
+    transition: impl FnOnce(&mut PaymentBook) -> Result<T, ApiError>,
+) -> Result<(PaymentRow, T), ApiError> {
+    let payment_id: PaymentId = id.parse().map_err(ApiError::internal)?;
+    lock(conn, payment_id)?;
+    let row = get(conn, payment_id)?;
+    let before = row.book()?;
+    let mut next = before.clone();
+    let out = transition(&mut next)?;
+    save_book(conn, id, &before, &next)?;
+    Ok((get(conn, payment_id)?, out))
 }
 
 pub fn insert_refund(conn: &mut DbConnection, row: &RefundRow) -> Result<(), ApiError> {

@@ -74,6 +74,7 @@ impl PaymentRow {
             state: self.state()?,
             amount: self.money(self.amount_minor)?,
             captured: self.money(self.captured_minor)?,
+            refunded: self.money(self.refunded_minor)?,
             refund_reserved: self.money(self.refund_reserved_minor)?,
         })
     }

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
 use contracts::payments::{NewRefund, Refund, RefundPage, RefundSettled};
-use domain::{GroupId, PaymentId, RefundId, Violations, ledger::Entry};
+use domain::{GroupId, PaymentId, RefundId, Violations};
 use platform::{
     ApiError,
     auth::Authenticated,
@@ -92,11 +92,9 @@ pub async fn create_refund(
                     format!("the payment is in {}", payment.currency),
                 ));
             }
-            // The domain explains a refusal; the guarded update makes it hold under concurrency.
-            payment.book()?.reserve_refund(amount).map_err(payment_error)?;
-            if !payments::reserve_refund(conn, &payment.id, amount_minor)? {
-                return Err(ApiError::invalid_field("amount", "more than can still be refunded"));
-            }
+            // The domain decides; the store writes its decision under the payment's lock.
+            let (payment, ()) =
+                payments::transition(conn, &payment.id, |book| book.reserve_refund(amount).map_err(payment_error))?;
             let now = platform::db::now();
             let refund = RefundRow {
                 id: refund_id,
@@ -148,14 +146,19 @@ pub(crate) fn record(
         return Ok(()); // recorded already
     }
     let payment = if state == "succeeded" {
-        let payment = payments::record_refund(conn, &refund.payment_id, refund.amount_minor)?;
+        let (payment, entry) = payments::transition(conn, &refund.payment_id, |book| {
+            let amount = domain::Money::from_minor(refund.amount_minor, book.amount.currency());
+            book.refund_succeeded(amount).map_err(ApiError::internal)
+        })?;
         let group: GroupId = payment.group_id.parse().map_err(ApiError::internal)?;
-        let entry = Entry::refund(group, payment.money(refund.amount_minor)?).map_err(ApiError::internal)?;
         ledger::post(conn, group, &refund.id, &entry)?;
         payment
     } else {
-        payments::release_refund(conn, &refund.payment_id, refund.amount_minor)?;
-        payments::find(conn, &refund.payment_id)?.ok_or_else(|| ApiError::not_found("payment"))?
+        let (payment, ()) = payments::transition(conn, &refund.payment_id, |book| {
+            let amount = domain::Money::from_minor(refund.amount_minor, book.amount.currency());
+            book.refund_failed(amount).map_err(ApiError::internal)
+        })?;
+        payment
     };
     let stored = payments::find_refund(conn, &refund.id)?.ok_or_else(|| ApiError::not_found("refund"))?;
     let event = RefundSettled { refund: stored.to_dto(payment.currency()?)?, payment: payment.to_dto()? };
