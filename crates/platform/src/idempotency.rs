@@ -60,15 +60,16 @@ pub enum Claim {
     InFlight,
 }
 
-/// Claims `key` for `scope` and a request fingerprint, for the process `owner`.
+/// Claims `key` for `scope` and a request fingerprint, for the process `owner`, at `now`.
 pub fn claim(
     conn: &mut DbConnection,
+    now: chrono::NaiveDateTime,
     owner: &str,
     scope: &str,
     key: &str,
     request_hash: &str,
 ) -> Result<Claim, DbError> {
-    let expired_before = crate::db::now() - chrono::Duration::hours(RETENTION_HOURS);
+    let expired_before = now - chrono::Duration::hours(RETENTION_HOURS);
     diesel::delete(ik::table.find((scope, key)).filter(ik::created_at.lt(expired_before))).execute(conn)?;
     // In a savepoint: on PostgreSQL a failed insert would otherwise abort the caller's transaction.
     let inserted = conn.transaction(|conn| {
@@ -77,7 +78,7 @@ pub fn claim(
                 ik::scope.eq(scope),
                 ik::key.eq(key),
                 ik::request_hash.eq(request_hash),
-                ik::created_at.eq(crate::db::now()),
+                ik::created_at.eq(now),
                 ik::owner.eq(owner),
             ))
             .execute(conn)
@@ -97,12 +98,12 @@ pub fn claim(
     if let Some(status) = status {
         return Ok(Claim::Replay { status: u16::try_from(status).unwrap_or(500), body: body.unwrap_or_default() });
     }
-    if crate::instance::still_running(conn, owner, running_on.as_deref())? {
+    if crate::instance::still_running(conn, now, owner, running_on.as_deref())? {
         return Ok(Claim::InFlight);
     }
     // The process running it died before the answer (and so before any effect) was committed.
     let unanswered = ik::table.find((scope, key)).filter(ik::response_status.is_null());
-    let take_over = (ik::owner.eq(owner), ik::created_at.eq(crate::db::now()));
+    let take_over = (ik::owner.eq(owner), ik::created_at.eq(now));
     // Guarded by the dead owner: of two retries taking over at once, one wins.
     let taken = match running_on.as_deref() {
         Some(dead) => diesel::update(unanswered.filter(ik::owner.eq(dead))).set(take_over).execute(conn)?,
@@ -162,9 +163,9 @@ pub fn release(conn: &mut DbConnection, scope: &str, key: &str) -> Result<(), Db
     Ok(())
 }
 
-/// Deletes keys past their retention; run periodically.
-pub fn purge_expired(conn: &mut DbConnection) -> Result<usize, DbError> {
-    let expired_before = crate::db::now() - chrono::Duration::hours(RETENTION_HOURS);
+/// Deletes keys past their retention at `now`; run periodically.
+pub fn purge_expired(conn: &mut DbConnection, now: chrono::NaiveDateTime) -> Result<usize, DbError> {
+    let expired_before = now - chrono::Duration::hours(RETENTION_HOURS);
     Ok(diesel::delete(ik::table.filter(ik::created_at.lt(expired_before))).execute(conn)?)
 }
 
@@ -215,8 +216,8 @@ pub async fn idempotent_posts(
     let hash = fingerprint(&req, &body);
 
     let claimed = {
-        let (scope, key, owner) = (scope.clone(), key.clone(), db.instance().to_owned());
-        db.run(move |conn| claim(conn, &owner, &scope, &key, &hash)).await
+        let (scope, key, owner, now) = (scope.clone(), key.clone(), db.instance().to_owned(), db.clock().now());
+        db.run(move |conn| claim(conn, now, &owner, &scope, &key, &hash)).await
     };
     match claimed.map_err(ApiError::from) {
         Err(e) => return Ok(problem(req, e)),
@@ -292,12 +293,12 @@ mod tests {
         let Some((db, _guard)) = db(backend).await else { return };
         let outcome = db
             .run(|conn| {
-                let first = claim(conn, "me", "supplier:s1", "k", "hash-a")?;
-                let while_running = claim(conn, "me", "supplier:s1", "k", "hash-a")?;
-                let other_body = claim(conn, "me", "supplier:s1", "k", "hash-b")?;
-                let other_caller = claim(conn, "me", "supplier:s2", "k", "hash-b")?;
+                let first = claim(conn, crate::db::now(), "me", "supplier:s1", "k", "hash-a")?;
+                let while_running = claim(conn, crate::db::now(), "me", "supplier:s1", "k", "hash-a")?;
+                let other_body = claim(conn, crate::db::now(), "me", "supplier:s1", "k", "hash-b")?;
+                let other_caller = claim(conn, crate::db::now(), "me", "supplier:s2", "k", "hash-b")?;
                 complete(conn, "supplier:s1", "k", 201, b"{}")?;
-                let replay = claim(conn, "me", "supplier:s1", "k", "hash-a")?;
+                let replay = claim(conn, crate::db::now(), "me", "supplier:s1", "k", "hash-a")?;
                 Ok::<_, DbError>((first, while_running, other_body, other_caller, replay))
             })
             .await
@@ -315,12 +316,12 @@ mod tests {
         let Some((db, _guard)) = db(backend).await else { return };
         let outcome = db
             .run(|conn| {
-                claim(conn, "crashed", "op:o", "k", "h")?;
-                crate::instance::beat(conn, "alive")?;
-                claim(conn, "alive", "op:o", "k2", "h")?;
-                let over_dead = claim(conn, "me", "op:o", "k", "h")?;
-                let over_live = claim(conn, "me", "op:o", "k2", "h")?;
-                let again_by_me = claim(conn, "me", "op:o", "k", "h")?;
+                claim(conn, crate::db::now(), "crashed", "op:o", "k", "h")?;
+                crate::instance::beat(conn, "alive", crate::db::now())?;
+                claim(conn, crate::db::now(), "alive", "op:o", "k2", "h")?;
+                let over_dead = claim(conn, crate::db::now(), "me", "op:o", "k", "h")?;
+                let over_live = claim(conn, crate::db::now(), "me", "op:o", "k2", "h")?;
+                let again_by_me = claim(conn, crate::db::now(), "me", "op:o", "k", "h")?;
                 Ok::<_, DbError>((over_dead, over_live, again_by_me))
             })
             .await
@@ -332,14 +333,14 @@ mod tests {
         let Some((db, _guard)) = db(backend).await else { return };
         let outcome = db
             .run(|conn| {
-                claim(conn, "me", "op:o", "k", "h")?;
+                claim(conn, crate::db::now(), "me", "op:o", "k", "h")?;
                 release(conn, "op:o", "k")?;
-                let after_release = claim(conn, "me", "op:o", "k", "h")?;
+                let after_release = claim(conn, crate::db::now(), "me", "op:o", "k", "h")?;
                 complete(conn, "op:o", "k", 200, b"old")?;
                 let long_ago = crate::db::now() - chrono::Duration::hours(RETENTION_HOURS + 1);
                 diesel::update(ik::table.find(("op:o", "k"))).set(ik::created_at.eq(long_ago)).execute(conn)?;
-                let after_expiry = claim(conn, "me", "op:o", "k", "other")?;
-                let purged = purge_expired(conn)?;
+                let after_expiry = claim(conn, crate::db::now(), "me", "op:o", "k", "other")?;
+                let purged = purge_expired(conn, crate::db::now())?;
                 Ok::<_, DbError>((after_release, after_expiry, purged))
             })
             .await

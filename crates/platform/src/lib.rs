@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod clock;
 pub mod config;
 pub mod context;
 pub mod db;

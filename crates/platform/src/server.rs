@@ -195,8 +195,8 @@ async fn heartbeat(db: Db) {
     let mut every = tokio::time::interval(crate::instance::HEARTBEAT);
     loop {
         every.tick().await;
-        let id = db.instance().to_owned();
-        if let Err(e) = db.run(move |conn| crate::instance::beat(conn, &id)).await {
+        let (id, now) = (db.instance().to_owned(), db.clock().now());
+        if let Err(e) = db.run(move |conn| crate::instance::beat(conn, &id, now)).await {
             tracing::warn!(error.cause = %e, "heartbeat failed");
         }
     }
@@ -207,10 +207,11 @@ async fn purge_hourly(db: Db, service_purge: fn(&mut DbConnection) -> Result<usi
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
+        let now = db.clock().now();
         let purged = db
             .run(move |conn| {
-                let mut purged = idempotency::purge_expired(conn)?;
-                purged += crate::instance::purge_dead(conn)?;
+                let mut purged = idempotency::purge_expired(conn, now)?;
+                purged += crate::instance::purge_dead(conn, now)?;
                 purged += service_purge(conn)?;
                 Ok::<_, DbError>(purged)
             })

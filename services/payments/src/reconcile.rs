@@ -40,7 +40,7 @@ pub async fn run(db: Db, provider: web::Data<Provider>, every: Duration, after: 
 
 /// One pass; returns how many payments moved.
 pub async fn reconcile_once(db: &Db, provider: &Provider, after: Duration) -> Result<usize, ApiError> {
-    let before = platform::db::now() - chrono::Duration::from_std(after).unwrap_or_default();
+    let before = db.clock().now() - chrono::Duration::from_std(after).unwrap_or_default();
     let waiting: Vec<PaymentRow> = db
         .run(move |conn| {
             Ok::<_, ApiError>(
@@ -85,7 +85,7 @@ pub async fn reconcile_once(db: &Db, provider: &Provider, after: Duration) -> Re
 /// Refunds pending longer than `after`: asked of the provider again (the refund's id is its
 /// idempotency key there, so it is never made twice) and recorded; returns how many.
 pub async fn finish_refunds(db: &Db, provider: &Provider, after: Duration) -> Result<usize, ApiError> {
-    let before = platform::db::now() - chrono::Duration::from_std(after).unwrap_or_default();
+    let before = db.clock().now() - chrono::Duration::from_std(after).unwrap_or_default();
     let pending: Vec<RefundRow> = db
         .run(move |conn| {
             Ok::<_, ApiError>(

@@ -88,6 +88,7 @@ pub struct Db {
     backend: Backend,
     migrations: &'static [Migrations],
     instance: std::sync::Arc<str>,
+    clock: crate::clock::Clock,
 }
 
 impl DbError {
@@ -138,15 +139,21 @@ impl Db {
         })
         .await??;
         let instance: std::sync::Arc<str> = uuid::Uuid::new_v4().to_string().into();
-        let db = Self { pool, backend, migrations, instance: instance.clone() };
+        let clock = crate::clock::Clock::system();
+        let db = Self { pool, backend, migrations, instance: instance.clone(), clock: clock.clone() };
         db.run(move |conn| {
             for set in std::iter::once(&PLATFORM_MIGRATIONS).chain(migrations) {
                 apply(conn, *set)?;
             }
-            crate::instance::beat(conn, &instance)
+            crate::instance::beat(conn, &instance, clock.now())
         })
         .await?;
         Ok(db)
+    }
+
+    /// The service's clock: the system's unless a test moved it (see [`crate::clock`]).
+    pub fn clock(&self) -> &crate::clock::Clock {
+        &self.clock
     }
 
     /// This process's id among the service's replicas (see [`crate::instance`]).

@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    /// The service's clock, for moving time forward.
+    pub clock: platform::clock::Clock,
     _db: TestDatabase,
 }
 
@@ -19,8 +21,9 @@ pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
     let db = TestDatabase::create(backend, "catalog")?;
     let app = catalog::build(settings(&db.url)).await.expect("catalog starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let clock = app.db().clock().clone();
     tokio::spawn(app.run_until_stopped());
-    Some(TestApp { address, client: reqwest::Client::new(), _db: db })
+    Some(TestApp { address, client: reqwest::Client::new(), clock, _db: db })
 }
 
 pub fn operator() -> String {

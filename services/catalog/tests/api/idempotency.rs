@@ -89,3 +89,20 @@ store_test!(x4_a_supplier_never_gets_another_suppliers_stored_answer, |backend| 
         (Some(&*a.to_string()), Some(&*b.to_string()))
     );
 });
+
+// Keys are kept 24 hours: with the service's clock moved past that, the same key runs anew.
+store_test!(x4_a_key_past_its_retention_runs_anew, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let owner = app.create_supplier("Acme").await;
+    let token = supplier(owner);
+    let first = post_with_key(&app, &token, "daily", &product("Monday", json!({ "kind": "service" }))).await;
+    assert_eq!(first.status(), 201);
+    let reused = post_with_key(&app, &token, "daily", &product("Tuesday", json!({ "kind": "service" }))).await;
+    assert_problem(reused, 422).await;
+
+    app.clock.advance(chrono::Duration::hours(25));
+    let next_day = post_with_key(&app, &token, "daily", &product("Tuesday", json!({ "kind": "service" }))).await;
+    assert_eq!(next_day.status(), 201);
+    assert!(next_day.headers().get("idempotent-replayed").is_none());
+    assert_eq!(app.products("").await["items"].as_array().unwrap().len(), 2);
+});

@@ -22,9 +22,10 @@ pub enum Claim {
 }
 
 /// Claims `key` for a request with fingerprint `hash` acting on `resource_id`, for the process
-/// `owner`.
+/// `owner`, at `now`.
 pub fn claim(
     conn: &mut DbConnection,
+    now: chrono::NaiveDateTime,
     owner: &str,
     scope: &str,
     key: &str,
@@ -39,7 +40,7 @@ pub fn claim(
                 ops::key.eq(key),
                 ops::request_hash.eq(hash),
                 ops::resource_id.eq(resource_id),
-                ops::created_at.eq(platform::db::now()),
+                ops::created_at.eq(now),
                 ops::owner.eq(owner),
             ))
             .execute(conn)
@@ -59,7 +60,7 @@ pub fn claim(
     if let (Some(status), Some(body)) = (status, body) {
         return Ok(Claim::Replay { status: u16::try_from(status).unwrap_or(500), body });
     }
-    if platform::instance::still_running(conn, owner, running_on.as_deref())? {
+    if platform::instance::still_running(conn, now, owner, running_on.as_deref())? {
         return Err(ApiError::bare(ErrorCode::IdempotencyInFlight));
     }
     let unanswered = ops::table.find((scope, key)).filter(ops::response_status.is_null());

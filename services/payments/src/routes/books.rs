@@ -46,7 +46,7 @@ pub async fn settle_group(
     let op = OperationKey::new(&req, &who, &serde_json::Value::Null)?;
     let answered = db
         .transaction(move |conn| {
-            match operations::claim(conn, &op.owner, &op.scope, &op.key, &op.hash, &group.to_string())? {
+            match operations::claim(conn, op.now, &op.owner, &op.scope, &op.key, &op.hash, &group.to_string())? {
                 Claim::Replay { status, body } => return Ok(Err((status, body))),
                 Claim::New | Claim::Resume { .. } => {}
             }

@@ -10,6 +10,8 @@ use sha2::{Digest, Sha256};
 pub struct OperationKey {
     /// The process running it (see `platform::instance`).
     pub owner: String,
+    /// When the request arrived, by the service's clock.
+    pub now: chrono::NaiveDateTime,
     pub scope: String,
     pub key: String,
     pub hash: String,
@@ -27,11 +29,11 @@ impl OperationKey {
         hasher.update(req.path());
         hasher.update([0]);
         hasher.update(serde_json::to_vec(body).map_err(ApiError::internal)?);
-        let owner = req
+        let (owner, now) = req
             .app_data::<web::Data<Db>>()
-            .map(|db| db.instance().to_owned())
+            .map(|db| (db.instance().to_owned(), db.clock().now()))
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("Db missing from app data")))?;
-        Ok(Self { owner, scope: who.acting_party(), key: key.to_owned(), hash: hex::encode(hasher.finalize()) })
+        Ok(Self { owner, now, scope: who.acting_party(), key: key.to_owned(), hash: hex::encode(hasher.finalize()) })
     }
 }
 

@@ -88,7 +88,15 @@ async fn create_payment(
     let claim_op = op.clone();
     let step = db
         .transaction(move |conn| {
-            match operations::claim(conn, &claim_op.owner, &claim_op.scope, &claim_op.key, &claim_op.hash, &draft.id)? {
+            match operations::claim(
+                conn,
+                claim_op.now,
+                &claim_op.owner,
+                &claim_op.scope,
+                &claim_op.key,
+                &claim_op.hash,
+                &draft.id,
+            )? {
                 Claim::Replay { status, body } => Ok(Step::Replay(status, body)),
                 Claim::Resume { resource_id } => Ok(Step::Go(Box::new(
                     payments::find(conn, &resource_id)?.ok_or_else(|| ApiError::not_found("payment"))?,
@@ -194,7 +202,7 @@ async fn begin_on_payment(
     db.transaction(move |conn| {
         payments::lock(conn, id)?;
         let row = payments::get(conn, id)?;
-        match operations::claim(conn, &op.owner, &op.scope, &op.key, &op.hash, &row.id)? {
+        match operations::claim(conn, op.now, &op.owner, &op.scope, &op.key, &op.hash, &row.id)? {
             Claim::Replay { status, body } => Ok(Step::Replay(status, body)),
             Claim::Resume { .. } => Ok(Step::Go(Box::new(row))),
             Claim::New => {
@@ -273,9 +281,10 @@ pub async fn capture_payment(
         }
         None => None,
     };
+    let now = op.now;
     let step = begin_on_payment(&db, &op, id, move |row| {
         let amount = requested.unwrap_or(row.money(row.amount_minor)?);
-        if row.hold_expires_at.is_some_and(|t| t < platform::db::now()) {
+        if row.hold_expires_at.is_some_and(|t| t < now) {
             return Err(ApiError::conflict("the hold has expired"));
         }
         row.book()?.check_capture(amount).map_err(payment_error)

@@ -72,8 +72,15 @@ pub async fn create_refund(
     let step = db
         .transaction(move |conn| {
             let payment = payments::get(conn, id)?;
-            match operations::claim(conn, &claim_op.owner, &claim_op.scope, &claim_op.key, &claim_op.hash, &refund_id)?
-            {
+            match operations::claim(
+                conn,
+                claim_op.now,
+                &claim_op.owner,
+                &claim_op.scope,
+                &claim_op.key,
+                &claim_op.hash,
+                &refund_id,
+            )? {
                 Claim::Replay { status, body } => return Ok(Step::Replay(status, body)),
                 Claim::Resume { resource_id } => {
                     let refund =

@@ -145,3 +145,18 @@ store_test!(p4_amounts_are_bounded_and_the_books_never_wrap, |backend| async mov
     assert_eq!(books["currencies"][0]["charges"], eur("1999999999.98"));
     assert_eq!(books["balanced"], true);
 });
+
+// Issue 8, finding 2: expiry could not be tested without a clock to move. A hold past its expiry
+// (7 days in the sandbox) is not captured.
+store_test!(p1_a_hold_past_its_expiry_is_not_captured, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let group = GroupId::generate();
+    let (_, hold) = app.call("/v1/payments/authorizations", &new_payment(group, "20.00", CARD_OK)).await;
+    let path = format!("/v1/payments/{}/capture", hold["id"].as_str().unwrap());
+    app.clock.advance(chrono::Duration::days(8));
+    let (status, problem) = app.call(&path, &json!({})).await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("expired"), "{problem}");
+    let payment = app.get_json(&format!("/v1/payments/{}", hold["id"].as_str().unwrap()), &service()).await;
+    assert_eq!(payment["state"], "authorized");
+});

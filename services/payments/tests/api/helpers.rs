@@ -18,6 +18,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub receiver: WebhookReceiver,
     stripe_url: Option<String>,
+    /// The service's clock, for moving time forward.
+    pub clock: platform::clock::Clock,
     _db: TestDatabase,
 }
 
@@ -52,11 +54,11 @@ pub async fn spawn_stripe_app(backend: TestBackend) -> Option<TestApp> {
 const STRIPE_KEY: &str = "sk_test_groupbuy";
 
 /// The sandbox whose late outcomes never come by webhook (as after a restart within the delay),
-/// with a reconciler that asks after 100 ms.
+/// with a reconciler that looks every 50 ms for payments waiting longer than 10 minutes.
 pub async fn spawn_lost_webhooks_app(backend: TestBackend) -> Option<TestApp> {
     spawn(backend, |config| {
         config.payments.sandbox.async_delay_ms = 3_600_000;
-        config.payments.reconcile_after_ms = 100;
+        config.payments.reconcile_after_ms = 600_000;
         config.payments.reconcile_every_ms = 50;
     })
     .await
@@ -87,8 +89,9 @@ async fn spawn(backend: TestBackend, adjust: impl FnOnce(&mut payments::Config))
     adjust(&mut config);
     let app = payments::build(config).await.expect("payments starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let clock = app.db().clock().clone();
     tokio::spawn(app.run_until_stopped());
-    Some(TestApp { address, client: reqwest::Client::new(), receiver, stripe_url: None, _db: db })
+    Some(TestApp { address, client: reqwest::Client::new(), receiver, stripe_url: None, clock, _db: db })
 }
 
 pub fn service() -> String {

@@ -73,6 +73,10 @@ store_test!(p3_payments_whose_outcome_never_came_are_settled_by_the_reconciler, 
     for payment in [&charge, &hold, &failing] {
         assert_eq!(payment["state"], "processing");
     }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let waiting = app.get_json(&format!("/v1/payments/{}", charge["id"].as_str().unwrap()), &service()).await;
+    assert_eq!(waiting["state"], "processing", "not asked about before reconcile_after has passed");
+    app.clock.advance(chrono::Duration::minutes(11));
 
     app.wait_for_state(charge["id"].as_str().unwrap(), "captured").await;
     app.wait_for_state(hold["id"].as_str().unwrap(), "authorized").await;
