@@ -58,7 +58,9 @@ pub async fn reconcile_once(db: &Db, provider: &Provider, after: Duration) -> Re
     let mut moved = 0;
     for row in waiting {
         let Some(provider_ref) = row.provider_ref.clone() else { continue };
-        let answer = match provider.retrieve(&provider_ref, row.capture_method == "automatic").await {
+        let charge =
+            contracts::from_wire_name(&row.capture_method) == Some(contracts::payments::CaptureMethod::Automatic);
+        let answer = match provider.retrieve(&provider_ref, charge).await {
             Ok(answer) => answer,
             Err(e) => {
                 tracing::warn!(payment.id = %row.id, error.cause = %e, "provider could not say");

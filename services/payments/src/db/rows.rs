@@ -2,8 +2,8 @@
 
 use chrono::NaiveDateTime;
 use contracts::{
-    MoneyDto,
-    payments::{CaptureMethod, MethodType, Payment, PaymentMethodSummary, Refund, RefundState},
+    MoneyDto, from_wire_name,
+    payments::{Payment, PaymentMethodSummary, Refund},
 };
 use diesel::prelude::*;
 use domain::{Currency, Money, payment::PaymentBook, payment::PaymentState};
@@ -91,13 +91,9 @@ impl PaymentRow {
             captured: dto(self.captured_minor)?,
             refunded: dto(self.refunded_minor)?,
             refundable: dto(self.captured_minor - self.refund_reserved_minor)?,
-            capture_method: if self.capture_method == "manual" {
-                CaptureMethod::Manual
-            } else {
-                CaptureMethod::Automatic
-            },
+            capture_method: from_wire_name(&self.capture_method).ok_or_else(|| corrupt("capture method"))?,
             method: PaymentMethodSummary {
-                kind: if self.method_type == "card" { MethodType::Card } else { MethodType::BankTransfer },
+                kind: from_wire_name(&self.method_type).ok_or_else(|| corrupt("method type"))?,
                 last4: self.method_last4.clone(),
             },
             provider: self.provider.clone(),
@@ -117,14 +113,62 @@ impl RefundRow {
             payment_id: self.payment_id.parse().map_err(|_| corrupt("payment id"))?,
             amount: Money::from_minor(self.amount_minor, currency).into(),
             reason: self.reason.clone(),
-            state: match self.state.as_str() {
-                "succeeded" => RefundState::Succeeded,
-                "failed" => RefundState::Failed,
-                _ => RefundState::Pending,
-            },
+            state: from_wire_name(&self.state).ok_or_else(|| corrupt("refund state"))?,
             failure_code: self.failure_code.clone(),
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Issue 8, finding 5: an unknown stored method or capture method silently became a default.
+    #[test]
+    fn x7_an_unknown_stored_value_is_an_error_not_a_default() {
+        let now = platform::db::now();
+        let row = PaymentRow {
+            id: domain::PaymentId::generate().to_string(),
+            group_id: domain::GroupId::generate().to_string(),
+            member: "m".into(),
+            purpose: "p".into(),
+            currency: "EUR".into(),
+            amount_minor: 100,
+            captured_minor: 0,
+            refunded_minor: 0,
+            refund_reserved_minor: 0,
+            capture_method: "manual".into(),
+            method_type: "card".into(),
+            method_last4: None,
+            provider: "sandbox".into(),
+            provider_ref: None,
+            state: "pending".into(),
+            failure_code: None,
+            hold_expires_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        assert!(row.to_dto().is_ok());
+        for broken in [
+            PaymentRow { method_type: "cash".into(), ..row.clone() },
+            PaymentRow { capture_method: "later".into(), ..row.clone() },
+            PaymentRow { state: "lost".into(), ..row.clone() },
+        ] {
+            assert!(broken.to_dto().is_err(), "{broken:?}");
+        }
+        let refund = RefundRow {
+            id: domain::RefundId::generate().to_string(),
+            payment_id: row.id.clone(),
+            amount_minor: 1,
+            reason: "r".into(),
+            state: "refunded_twice".into(),
+            provider_ref: None,
+            failure_code: None,
+            created_at: now,
+            updated_at: now,
+        };
+        assert!(refund.to_dto("EUR".parse().unwrap()).is_err());
     }
 }

@@ -1,8 +1,11 @@
 //! Holds, charges, captures and voids (PRODUCT.md P1, P5).
 
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
-use contracts::payments::{CaptureRequest, MethodType, NewPayment, Payment, PaymentPage};
-use domain::{GroupId, Money, PaymentId, Violations};
+use contracts::{
+    payments::{CaptureMethod, CaptureRequest, MethodType, NewPayment, Payment, PaymentPage},
+    wire_name,
+};
+use domain::{GroupId, Money, PaymentId, Violations, payment::PaymentState};
 use platform::{
     ApiError,
     auth::Authenticated,
@@ -56,17 +59,13 @@ fn validate(body: &NewPayment, capture_now: bool, provider: &str) -> Result<Paym
         captured_minor: 0,
         refunded_minor: 0,
         refund_reserved_minor: 0,
-        capture_method: if capture_now { "automatic" } else { "manual" }.to_owned(),
-        method_type: match body.method.kind {
-            MethodType::Card => "card",
-            MethodType::BankTransfer => "bank_transfer",
-        }
-        .to_owned(),
+        capture_method: wire_name(&if capture_now { CaptureMethod::Automatic } else { CaptureMethod::Manual }),
+        method_type: wire_name(&body.method.kind),
         // Only the last four characters of a card token are ever kept.
         method_last4: token.map(|t| t.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect()),
         provider: provider.to_owned(),
         provider_ref: None,
-        state: "pending".to_owned(),
+        state: PaymentState::Pending.as_str().to_owned(),
         failure_code: None,
         hold_expires_at: None,
         created_at: now,
