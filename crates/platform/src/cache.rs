@@ -1,13 +1,14 @@
 //! HTTP caching for reads (RFC 9110, 9111): every successful GET carries an `ETag`, a matching
 //! `If-None-Match` gets a bodiless 304, and `HEAD` answers as `GET` would, without the body.
 //! Answers to requests without a token may be cached by anyone (`public`), after revalidation;
-//! answers to authenticated requests only by the caller (`private`).
+//! answers to authenticated requests only by the caller (`private`). Streamed answers pass as they
+//! are.
 
 use std::hash::Hasher;
 
 use actix_web::{
     Error, HttpResponse,
-    body::{BoxBody, MessageBody},
+    body::{BodySize, BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::{
         Method, StatusCode,
@@ -35,6 +36,10 @@ pub async fn conditional_reads(
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let response = next.call(req).await?.map_into_boxed_body();
     if response.status() != StatusCode::OK {
+        return Ok(if head { without_body(response) } else { response });
+    }
+    // A stream (Server-Sent Events, a large download) is passed on as it flows, never buffered.
+    if matches!(response.response().body().size(), BodySize::Stream) {
         return Ok(if head { without_body(response) } else { response });
     }
     let (http_req, http_res) = response.into_parts();
@@ -79,7 +84,32 @@ fn matches(tags: &str, etag: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use actix_web::{App, test as http_test, web};
+
     use super::*;
+
+    #[actix_web::test]
+    async fn x1_a_stream_passes_through_untagged_and_a_sized_body_is_tagged() {
+        let app = http_test::init_service(
+            App::new()
+                .wrap(actix_web::middleware::from_fn(conditional_reads))
+                .route("/sized", web::get().to(|| async { HttpResponse::Ok().body("{}") }))
+                .route(
+                    "/stream",
+                    web::get().to(|| async {
+                        let chunks =
+                            futures::stream::iter([Ok::<_, actix_web::Error>(web::Bytes::from_static(b"data: 1\n\n"))]);
+                        HttpResponse::Ok().content_type("text/event-stream").streaming(chunks)
+                    }),
+                ),
+        )
+        .await;
+        let sized = http_test::call_service(&app, http_test::TestRequest::get().uri("/sized").to_request()).await;
+        assert!(sized.headers().contains_key(header::ETAG));
+        let stream = http_test::call_service(&app, http_test::TestRequest::get().uri("/stream").to_request()).await;
+        assert!(!stream.headers().contains_key(header::ETAG));
+        assert_eq!(http_test::read_body(stream).await, web::Bytes::from_static(b"data: 1\n\n"));
+    }
 
     #[test]
     fn x1_tags_are_stable_and_lists_match_weakly() {
