@@ -71,8 +71,7 @@ pub fn claim(
 ) -> Result<Claim, DbError> {
     let expired_before = now - chrono::Duration::hours(RETENTION_HOURS);
     diesel::delete(ik::table.find((scope, key)).filter(ik::created_at.lt(expired_before))).execute(conn)?;
-    // In a savepoint: on PostgreSQL a failed insert would otherwise abort the caller's transaction.
-    let inserted = conn.transaction(|conn| {
+    let inserted = crate::db::insert_if_new(conn, |conn| {
         diesel::insert_into(ik::table)
             .values((
                 ik::scope.eq(scope),
@@ -83,10 +82,8 @@ pub fn claim(
             ))
             .execute(conn)
     });
-    match inserted {
-        Ok(_) => return Ok(Claim::New),
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
-        Err(e) => return Err(e.into()),
+    if inserted? {
+        return Ok(Claim::New);
     }
     let (stored_hash, status, body, running_on) = ik::table
         .find((scope, key))

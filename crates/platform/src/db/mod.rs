@@ -277,6 +277,20 @@ pub(crate) fn configure_sqlite(
     ))
 }
 
+/// Runs an insert in a savepoint: `Ok(true)` if it inserted, `Ok(false)` if a row with its key was
+/// there already (on PostgreSQL a failed statement would otherwise abort the caller's transaction).
+pub fn insert_if_new(
+    conn: &mut DbConnection,
+    insert: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<usize>,
+) -> diesel::QueryResult<bool> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match diesel::Connection::transaction(conn, insert) {
+        Ok(_) => Ok(true),
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Timestamps are kept to the microsecond: PostgreSQL stores no finer, so a value read back equals
 /// the value written on both backends.
 pub fn now() -> chrono::NaiveDateTime {

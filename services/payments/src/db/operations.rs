@@ -32,8 +32,7 @@ pub fn claim(
     hash: &str,
     resource_id: &str,
 ) -> Result<Claim, ApiError> {
-    // In a savepoint: on PostgreSQL a failed statement would otherwise abort the whole transaction.
-    let inserted = conn.transaction(|conn| {
+    let inserted = platform::db::insert_if_new(conn, |conn| {
         diesel::insert_into(ops::table)
             .values((
                 ops::scope.eq(scope),
@@ -45,10 +44,8 @@ pub fn claim(
             ))
             .execute(conn)
     });
-    match inserted {
-        Ok(_) => return Ok(Claim::New),
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
-        Err(e) => return Err(e.into()),
+    if inserted? {
+        return Ok(Claim::New);
     }
     let (stored_hash, resource, status, body, running_on) = ops::table
         .find((scope, key))

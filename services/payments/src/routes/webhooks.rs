@@ -58,8 +58,7 @@ pub async fn receive_webhook(
     let hold = provider.hold();
     let applied = db
         .transaction(move |conn| {
-            // In a savepoint: on PostgreSQL a failed insert would otherwise abort the transaction.
-            let first_time = conn.transaction(|conn| {
+            let first_time = platform::db::insert_if_new(conn, |conn| {
                 diesel::insert_into(webhook_events::table)
                     .values((
                         webhook_events::provider.eq(provider_name),
@@ -69,12 +68,8 @@ pub async fn receive_webhook(
                     ))
                     .execute(conn)
             });
-            match first_time {
-                Ok(_) => {}
-                Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-                    return Ok::<_, ApiError>("duplicate");
-                }
-                Err(e) => return Err(e.into()),
+            if !first_time? {
+                return Ok::<_, ApiError>("duplicate");
             }
             let Some(object_id) = event.data.object.get("id").and_then(|v| v.as_str()) else { return Ok("ignored") };
             let Some(payment) = payments::find_by_provider_ref(conn, provider_name, object_id)? else {

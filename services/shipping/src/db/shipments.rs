@@ -219,8 +219,7 @@ pub fn events(conn: &mut DbConnection, id: &str) -> Result<Vec<EventRow>, ApiErr
 
 /// Notes a base's webhook message id; false if it was seen before.
 pub fn first_delivery(conn: &mut DbConnection, base_id: &str, message_id: &str) -> Result<bool, ApiError> {
-    // In a savepoint: on PostgreSQL a failed insert would otherwise abort the transaction.
-    let inserted = conn.transaction(|conn| {
+    Ok(platform::db::insert_if_new(conn, |conn| {
         diesel::insert_into(base_webhook_messages::table)
             .values((
                 base_webhook_messages::base_id.eq(base_id),
@@ -228,10 +227,5 @@ pub fn first_delivery(conn: &mut DbConnection, base_id: &str, message_id: &str) 
                 base_webhook_messages::received_at.eq(platform::db::now()),
             ))
             .execute(conn)
-    });
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    })?)
 }
