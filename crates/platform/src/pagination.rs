@@ -44,6 +44,13 @@ impl PageParams {
             })
             .transpose()
     }
+
+    /// The cursor read as the key type it was made from (an id); a cursor that is not one is a 422.
+    pub fn after_as<T: std::str::FromStr>(&self) -> Result<Option<T>, ApiError> {
+        self.after()?
+            .map(|key| key.parse().map_err(|_| ApiError::invalid_field("cursor", "not a cursor this service issued")))
+            .transpose()
+    }
 }
 
 /// Trims a `limit + 1` fetch to one page and names the cursor of the next page, if there is one.

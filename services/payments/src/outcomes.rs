@@ -18,7 +18,7 @@ pub fn apply(
     outcome: &Outcome,
     captured: Option<Money>,
 ) -> Result<PaymentRow, ApiError> {
-    let state = current.state()?;
+    let state = current.state();
     let mut next = current.clone();
     let target = match outcome {
         Outcome::Authorized { provider_ref, hold_expires_at } if state.awaits_outcome() => {
@@ -28,7 +28,7 @@ pub fn apply(
         }
         Outcome::Captured { provider_ref } if state.awaits_outcome() || state == PaymentState::Authorized => {
             next.provider_ref = Some(provider_ref.clone());
-            let amount = captured.unwrap_or(current.money(current.amount_minor)?);
+            let amount = captured.unwrap_or(current.money(current.amount_minor));
             next.captured_minor = amount.to_minor().map_err(ApiError::internal)?;
             next.hold_expires_at = None;
             PaymentState::Captured
@@ -56,19 +56,19 @@ pub fn apply(
     if target == state && next.provider_ref == current.provider_ref {
         return Ok(current.clone());
     }
-    next.state = target.as_str().to_owned();
+    next.state = target.into();
     next.updated_at = platform::db::now();
-    if !payments::update_from(conn, &next, &current.state)? {
+    if !payments::update_from(conn, &next, state)? {
         // Someone else moved it first; theirs stands.
-        return payments::find(conn, &current.id)?.ok_or_else(|| ApiError::not_found("payment"));
+        return payments::get(conn, current.id());
     }
     if target == PaymentState::Captured {
-        let mut book = next.book()?;
-        let entry = book.captured(next.money(next.captured_minor)?).map_err(ApiError::internal)?;
-        ledger::post(conn, book.group, &next.id, &entry)?;
+        let mut book = next.book();
+        let entry = book.captured(next.money(next.captured_minor)).map_err(ApiError::internal)?;
+        ledger::post(conn, book.group, next.id(), &entry)?;
     }
     if target != state {
-        outbox::enqueue(conn, &format!("payment.{}", target.as_str()), &next.to_dto()?)?;
+        outbox::enqueue(conn, &format!("payment.{}", target.as_str()), &next.to_dto())?;
         tracing::info!(payment.id = %next.id, from = state.as_str(), to = target.as_str(), "payment state changed");
     }
     Ok(next)

@@ -7,8 +7,12 @@
 use std::time::Duration;
 
 use actix_web::web;
+use contracts::payments::RefundState;
 use diesel::prelude::*;
-use platform::{ApiError, db::Db};
+use platform::{
+    ApiError,
+    db::{Db, Stored},
+};
 
 use crate::{
     db::{
@@ -58,8 +62,7 @@ pub async fn reconcile_once(db: &Db, provider: &Provider, after: Duration) -> Re
     let mut moved = 0;
     for row in waiting {
         let Some(provider_ref) = row.provider_ref.clone() else { continue };
-        let charge =
-            contracts::from_wire_name(&row.capture_method) == Some(contracts::payments::CaptureMethod::Automatic);
+        let charge = row.capture_method.0 == contracts::payments::CaptureMethod::Automatic;
         let answer = match provider.retrieve(&provider_ref, charge).await {
             Ok(answer) => answer,
             Err(e) => {
@@ -70,9 +73,9 @@ pub async fn reconcile_once(db: &Db, provider: &Provider, after: Duration) -> Re
         let Some((outcome, received)) = answer else { continue };
         let changed = db
             .transaction(move |conn| {
-                let Some(current) = payments::find(conn, &row.id)? else { return Ok::<_, ApiError>(false) };
+                let Some(current) = payments::find(conn, row.id())? else { return Ok::<_, ApiError>(false) };
                 let captured = match received {
-                    Some(minor) if minor > 0 && minor <= current.amount_minor => Some(current.money(minor)?),
+                    Some(minor) if minor > 0 && minor <= current.amount_minor => Some(current.money(minor)),
                     _ => None,
                 };
                 let next = outcomes::apply(conn, &current, &outcome, captured)?;
@@ -92,7 +95,7 @@ pub async fn finish_refunds(db: &Db, provider: &Provider, after: Duration) -> Re
         .run(move |conn| {
             Ok::<_, ApiError>(
                 r::table
-                    .filter(r::state.eq("pending"))
+                    .filter(r::state.eq(Stored(RefundState::Pending)))
                     .filter(r::updated_at.lt(before))
                     .order(r::updated_at.asc())
                     .limit(BATCH)
@@ -103,11 +106,11 @@ pub async fn finish_refunds(db: &Db, provider: &Provider, after: Duration) -> Re
         .await?;
     let mut finished = 0;
     for refund in pending {
-        let payment_id = refund.payment_id.clone();
-        let Some(payment) = db.run(move |conn| payments::find(conn, &payment_id)).await? else { continue };
-        let amount = payment.money(refund.amount_minor)?;
+        let payment_id = refund.payment_id.0;
+        let Some(payment) = db.run(move |conn| payments::find(conn, payment_id)).await? else { continue };
+        let amount = payment.money(refund.amount_minor);
         let provider_ref = payment.provider_ref.clone().unwrap_or_default();
-        let outcome = match provider.refund(&provider_ref, amount, &refund.id).await {
+        let outcome = match provider.refund(&provider_ref, amount, &refund.id.to_string()).await {
             Ok(outcome) => outcome,
             Err(e) => {
                 tracing::warn!(refund.id = %refund.id, error.cause = %e, "provider could not refund");
@@ -116,9 +119,9 @@ pub async fn finish_refunds(db: &Db, provider: &Provider, after: Duration) -> Re
         };
         db.transaction(move |conn| {
             crate::routes::refunds::record(conn, &refund, &outcome)?;
-            let stored = payments::find_refund(conn, &refund.id)?.ok_or_else(|| ApiError::not_found("refund"))?;
-            let body = serde_json::to_string(&stored.to_dto(payment.currency()?)?).map_err(ApiError::internal)?;
-            operations::finish_open_on(conn, &refund.id, 201, &body)
+            let stored = payments::find_refund(conn, refund.id.0)?.ok_or_else(|| ApiError::not_found("refund"))?;
+            let body = serde_json::to_string(&stored.to_dto(payment.currency())).map_err(ApiError::internal)?;
+            operations::finish_open_on(conn, refund.id, 201, &body)
         })
         .await?;
         finished += 1;
@@ -145,38 +148,26 @@ mod tests {
         let db = Db::connect(&settings(&test_db.url).database, crate::service().migrations).await.unwrap();
         let long_ago = platform::db::now() - chrono::Duration::hours(1);
         let payment = PaymentRow {
-            id: domain::PaymentId::generate().to_string(),
-            group_id: domain::GroupId::generate().to_string(),
-            member: "m".into(),
-            purpose: "purchase".into(),
-            currency: "EUR".into(),
             amount_minor: 5000,
             captured_minor: 5000,
-            refunded_minor: 0,
             refund_reserved_minor: 1500,
-            capture_method: "automatic".into(),
-            method_type: "card".into(),
-            method_last4: Some("4242".into()),
-            provider: "sandbox".into(),
+            capture_method: contracts::payments::CaptureMethod::Automatic.into(),
             provider_ref: Some("sbx_pi_test".into()),
-            state: "captured".into(),
-            failure_code: None,
-            hold_expires_at: None,
-            created_at: long_ago,
-            updated_at: long_ago,
+            state: domain::payment::PaymentState::Captured.into(),
+            ..crate::db::rows::sample_payment(long_ago)
         };
         let refund = RefundRow {
-            id: domain::RefundId::generate().to_string(),
-            payment_id: payment.id.clone(),
+            id: domain::RefundId::generate().into(),
+            payment_id: payment.id,
             amount_minor: 1500,
             reason: "special_favor".into(),
-            state: "pending".into(),
+            state: RefundState::Pending.into(),
             provider_ref: None,
             failure_code: None,
             created_at: long_ago,
             updated_at: long_ago,
         };
-        let (payment_id, refund_id) = (payment.id.clone(), refund.id.clone());
+        let (payment_id, refund_id) = (payment.id(), refund.id.0);
         db.run(move |conn| {
             payments::insert(conn, &payment)?;
             payments::insert_refund(conn, &refund)
@@ -190,14 +181,14 @@ mod tests {
         let (payment, refund) = db
             .run(move |conn| {
                 Ok::<_, ApiError>((
-                    payments::find(conn, &payment_id)?.unwrap(),
-                    payments::find_refund(conn, &refund_id)?.unwrap(),
+                    payments::find(conn, payment_id)?.unwrap(),
+                    payments::find_refund(conn, refund_id)?.unwrap(),
                 ))
             })
             .await
             .unwrap();
-        assert_eq!(refund.state, "succeeded");
+        assert_eq!(refund.state.0, RefundState::Succeeded);
         assert_eq!((payment.refunded_minor, payment.refund_reserved_minor), (1500, 1500));
-        assert_eq!(payment.state, "partially_refunded");
+        assert_eq!(payment.state(), domain::payment::PaymentState::PartiallyRefunded);
     });
 }

@@ -4,6 +4,7 @@
 
 mod pool;
 pub mod schema;
+mod stored;
 
 use diesel::{RunQueryDsl, connection::SimpleConnection};
 
@@ -11,6 +12,7 @@ use crate::config::{DatabaseSettings, SqliteSynchronous};
 use diesel_migrations::MigrationHarness;
 
 pub use pool::{Backend, ConnectionManager};
+pub use stored::Stored;
 
 /// One connection to either backend; queries written once run on both.
 #[derive(diesel::MultiConnection)]
@@ -59,6 +61,28 @@ pub use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 /// Every set records its versions in one table: a version must be unique across the platform's
 /// sets (`migrations/` and `migrations-outbox/` take turns: 1, 2, 3, 4, …).
 pub const PLATFORM_MIGRATIONS: Migrations = migrations!("migrations/sqlite", "migrations/postgres");
+
+/// What a service's store answers with: the storage failed, a query failed, or a stored row could
+/// not be read back. Handlers turn it into a problem (an outage is a 503, the rest a 500).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("stored data could not be read: {0:#}")]
+    Corrupt(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for crate::ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Db(e) => e.into(),
+            StoreError::Query(e) => e.into(),
+            StoreError::Corrupt(_) => crate::ApiError::internal(e),
+        }
+    }
+}
 
 /// Errors of the storage layer itself, as opposed to a query's.
 #[derive(Debug, thiserror::Error)]

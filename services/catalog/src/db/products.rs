@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 use domain::{ProductId, ProductKind, SupplierId};
-use platform::db::DbConnection;
+use platform::db::{DbConnection, Stored};
 
 use super::{
     StoreError,
@@ -36,7 +36,7 @@ pub fn insert(conn: &mut DbConnection, record: &ProductRecord) -> Result<(), Sto
 pub fn replace(conn: &mut DbConnection, record: &ProductRecord, expected_version: i64) -> Result<bool, StoreError> {
     let rows = ProductRows::from_record(record)?;
     conn.transaction(|conn| {
-        let id = &rows.product.id;
+        let id = rows.product.id;
         let updated = diesel::update(products::table.find(id).filter(products::version.eq(expected_version)))
             .set(&rows.product)
             .execute(conn)?;
@@ -62,23 +62,23 @@ fn insert_children(conn: &mut DbConnection, rows: &ProductRows) -> Result<(), St
 }
 
 pub fn find(conn: &mut DbConnection, id: ProductId) -> Result<Option<ProductRecord>, StoreError> {
-    let row = products::table.find(id.to_string()).select(ProductRow::as_select()).first(conn).optional()?;
+    let row = products::table.find(Stored(id)).select(ProductRow::as_select()).first(conn).optional()?;
     Ok(assemble(conn, row.into_iter().collect())?.pop())
 }
 
 /// The products among `ids` that exist, with whether each is archived.
 pub fn existing(conn: &mut DbConnection, ids: &[ProductId]) -> Result<HashMap<ProductId, bool>, StoreError> {
-    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let found: Vec<(String, Option<chrono::NaiveDateTime>)> =
+    let keys: Vec<Stored<ProductId>> = ids.iter().copied().map(Stored).collect();
+    let found: Vec<(Stored<ProductId>, Option<chrono::NaiveDateTime>)> =
         products::table.filter(products::id.eq_any(&keys)).select((products::id, products::archived_at)).load(conn)?;
-    found.into_iter().map(|(id, archived)| Ok((id.parse().map_err(anyhow::Error::from)?, archived.is_some()))).collect()
+    Ok(found.into_iter().map(|(id, archived)| (id.0, archived.is_some())).collect())
 }
 
 /// Active products matching `filter`, in id (creation) order, after the cursor key.
 pub fn list(
     conn: &mut DbConnection,
     filter: &ProductFilter,
-    after: Option<&str>,
+    after: Option<ProductId>,
     limit: i64,
 ) -> Result<Vec<ProductRecord>, StoreError> {
     let mut query = products::table
@@ -88,16 +88,16 @@ pub fn list(
         .limit(limit)
         .into_boxed();
     if let Some(kind) = filter.kind {
-        query = query.filter(products::kind.eq(kind.as_str()));
+        query = query.filter(products::kind.eq(Stored(kind)));
     }
     if let Some(supplier) = filter.supplier_id {
-        query = query.filter(products::supplier_id.eq(supplier.to_string()));
+        query = query.filter(products::supplier_id.eq(Stored(supplier)));
     }
     if let Some(text) = &filter.text {
         query = query.filter(products::search_text.like(like_pattern(text)).escape('\\'));
     }
     if let Some(after) = after {
-        query = query.filter(products::id.gt(after.to_owned()));
+        query = query.filter(products::id.gt(Stored(after)));
     }
     let rows = query.load(conn)?;
     assemble(conn, rows)
@@ -122,24 +122,24 @@ fn assemble(conn: &mut DbConnection, rows: Vec<ProductRow>) -> Result<Vec<Produc
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
-    let mut tiers: HashMap<String, Vec<TierRow>> = HashMap::new();
+    let ids: Vec<Stored<ProductId>> = rows.iter().map(|r| r.id).collect();
+    let mut tiers: HashMap<ProductId, Vec<TierRow>> = HashMap::new();
     for tier in
         price_tiers::table.filter(price_tiers::product_id.eq_any(&ids)).select(TierRow::as_select()).load(conn)?
     {
-        tiers.entry(tier.product_id.clone()).or_default().push(tier);
+        tiers.entry(tier.product_id.0).or_default().push(tier);
     }
-    let mut rates: HashMap<String, Vec<RateRow>> = HashMap::new();
+    let mut rates: HashMap<ProductId, Vec<RateRow>> = HashMap::new();
     for rate in
         discount_rates::table.filter(discount_rates::product_id.eq_any(&ids)).select(RateRow::as_select()).load(conn)?
     {
-        rates.entry(rate.product_id.clone()).or_default().push(rate);
+        rates.entry(rate.product_id.0).or_default().push(rate);
     }
     rows.into_iter()
         .map(|product| {
             let rows = ProductRows {
-                tiers: tiers.remove(&product.id).unwrap_or_default(),
-                rates: rates.remove(&product.id).unwrap_or_default(),
+                tiers: tiers.remove(&product.id.0).unwrap_or_default(),
+                rates: rates.remove(&product.id.0).unwrap_or_default(),
                 product,
             };
             Ok(rows.into_record()?)

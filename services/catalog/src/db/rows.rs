@@ -4,7 +4,11 @@
 use anyhow::Context;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use domain::{Count, Currency, DiscountRate, DiscountTable, Money, PriceTier, PriceTiers, ProductKind, TierBasis};
+use domain::{
+    Count, Currency, DiscountRate, DiscountTable, Money, PriceTier, PriceTiers, ProductId, ProductKind, SupplierId,
+    TierBasis,
+};
+use platform::db::Stored;
 use rust_decimal::Decimal;
 
 use super::schema::{discount_rates, price_tiers, products, suppliers};
@@ -16,7 +20,7 @@ const RATE_SCALE: u32 = 6;
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = suppliers)]
 pub struct SupplierRow {
-    pub id: String,
+    pub id: Stored<SupplierId>,
     pub name: String,
     pub created_at: NaiveDateTime,
 }
@@ -24,16 +28,16 @@ pub struct SupplierRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = products, treat_none_as_null = true)]
 pub struct ProductRow {
-    pub id: String,
-    pub supplier_id: String,
-    pub kind: String,
+    pub id: Stored<ProductId>,
+    pub supplier_id: Stored<SupplierId>,
+    pub kind: Stored<ProductKind>,
     pub name: String,
     pub description: String,
     pub search_text: String,
-    pub currency: String,
+    pub currency: Stored<Currency>,
     pub list_price_minor: i64,
     pub details: String,
-    pub tier_basis: Option<String>,
+    pub tier_basis: Option<Stored<TierBasis>>,
     pub archived_at: Option<NaiveDateTime>,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -43,7 +47,7 @@ pub struct ProductRow {
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = price_tiers)]
 pub struct TierRow {
-    pub product_id: String,
+    pub product_id: Stored<ProductId>,
     pub min_count: i32,
     pub unit_price_minor: i64,
 }
@@ -51,7 +55,7 @@ pub struct TierRow {
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = discount_rates)]
 pub struct RateRow {
-    pub product_id: String,
+    pub product_id: Stored<ProductId>,
     pub min_quantity: i32,
     pub within_days: i32,
     pub rate_millionths: i64,
@@ -64,32 +68,17 @@ pub struct ProductRows {
     pub rates: Vec<RateRow>,
 }
 
-fn basis_str(basis: TierBasis) -> &'static str {
-    match basis {
-        TierBasis::MemberCount => "member_count",
-        TierBasis::Quantity => "quantity",
-    }
-}
-
-fn parse_basis(s: &str) -> anyhow::Result<TierBasis> {
-    match s {
-        "member_count" => Ok(TierBasis::MemberCount),
-        "quantity" => Ok(TierBasis::Quantity),
-        other => anyhow::bail!("unknown tier basis `{other}`"),
-    }
-}
-
 impl ProductRows {
     pub fn from_record(r: &ProductRecord) -> anyhow::Result<Self> {
         let t = &r.terms;
-        let id = r.id.to_string();
+        let id = Stored(r.id);
         let tiers = t
             .price_tiers
             .iter()
             .flat_map(|p| &p.tiers)
             .map(|tier| {
                 Ok(TierRow {
-                    product_id: id.clone(),
+                    product_id: id,
                     min_count: i32::from(tier.min),
                     unit_price_minor: tier.unit_price.to_minor()?,
                 })
@@ -102,7 +91,7 @@ impl ProductRows {
             .map(|cell| {
                 let millionths = (cell.rate * Decimal::from(10_i64.pow(RATE_SCALE))).trunc();
                 Ok(RateRow {
-                    product_id: id.clone(),
+                    product_id: id,
                     min_quantity: i32::from(cell.min_quantity),
                     within_days: i32::from(cell.within_days),
                     rate_millionths: i64::try_from(millionths)?,
@@ -111,15 +100,15 @@ impl ProductRows {
             .collect::<anyhow::Result<_>>()?;
         let product = ProductRow {
             id,
-            supplier_id: r.supplier_id.to_string(),
-            kind: t.details.kind().as_str().to_owned(),
+            supplier_id: r.supplier_id.into(),
+            kind: t.details.kind().into(),
             name: t.name.clone(),
             description: t.description.clone(),
             search_text: r.search_text(),
-            currency: t.list_price.currency().code().to_owned(),
+            currency: t.list_price.currency().into(),
             list_price_minor: t.list_price.to_minor()?,
             details: serde_json::to_string(&t.details)?,
-            tier_basis: t.price_tiers.as_ref().map(|p| basis_str(p.basis).to_owned()),
+            tier_basis: t.price_tiers.as_ref().map(|p| p.basis.into()),
             archived_at: r.archived_at,
             version: r.version,
             created_at: r.created_at,
@@ -130,17 +119,16 @@ impl ProductRows {
 
     pub fn into_record(self) -> anyhow::Result<ProductRecord> {
         let p = self.product;
-        let currency: Currency = p.currency.parse()?;
+        let currency = p.currency.0;
         let details: domain::ProductDetails = serde_json::from_str(&p.details).context("product details")?;
-        anyhow::ensure!(ProductKind::parse(&p.kind) == Some(details.kind()), "kind column disagrees with details");
+        anyhow::ensure!(p.kind.0 == details.kind(), "kind column disagrees with details");
         let mut tiers = self.tiers;
         tiers.sort_by_key(|t| t.min_count);
         let price_tiers = p
             .tier_basis
-            .as_deref()
             .map(|basis| -> anyhow::Result<PriceTiers> {
                 Ok(PriceTiers {
-                    basis: parse_basis(basis)?,
+                    basis: basis.0,
                     tiers: tiers
                         .iter()
                         .map(|t| {
@@ -168,8 +156,8 @@ impl ProductRows {
                 .collect::<anyhow::Result<_>>()?,
         );
         Ok(ProductRecord {
-            id: p.id.parse()?,
-            supplier_id: p.supplier_id.parse()?,
+            id: p.id.0,
+            supplier_id: p.supplier_id.0,
             terms: ProductTerms {
                 name: p.name,
                 description: p.description,

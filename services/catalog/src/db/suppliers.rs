@@ -12,5 +12,5 @@ pub fn insert(conn: &mut DbConnection, row: &SupplierRow) -> Result<(), StoreErr
 }
 
 pub fn find(conn: &mut DbConnection, id: SupplierId) -> Result<Option<SupplierRow>, StoreError> {
-    Ok(suppliers::table.find(id.to_string()).select(SupplierRow::as_select()).first(conn).optional()?)
+    Ok(suppliers::table.find(platform::db::Stored(id)).select(SupplierRow::as_select()).first(conn).optional()?)
 }

@@ -14,12 +14,8 @@ use platform::{
 
 use crate::db::{rows::SupplierRow, suppliers};
 
-fn to_dto(row: SupplierRow) -> Result<Supplier, ApiError> {
-    Ok(Supplier {
-        id: row.id.parse().map_err(ApiError::internal)?,
-        name: row.name,
-        created_at: row.created_at.and_utc(),
-    })
+fn to_dto(row: SupplierRow) -> Supplier {
+    Supplier { id: row.id.0, name: row.name, created_at: row.created_at.and_utc() }
 }
 
 /// Registers a supplier.
@@ -41,11 +37,11 @@ pub async fn create_supplier(
     body: Json<NewSupplier>,
 ) -> Result<HttpResponse, ApiError> {
     let name = body.name.trim().to_owned();
-    let row = SupplierRow { id: SupplierId::generate().to_string(), name, created_at: platform::db::now() };
+    let row = SupplierRow { id: SupplierId::generate().into(), name, created_at: platform::db::now() };
     let supplier = db
         .transaction(move |conn| {
             suppliers::insert(conn, &row)?;
-            let supplier = to_dto(row)?;
+            let supplier = to_dto(row);
             key.complete(conn, StatusCode::CREATED, &supplier)?;
             Ok::<_, ApiError>(supplier)
         })
@@ -66,5 +62,5 @@ pub async fn create_supplier(
 pub async fn get_supplier(db: web::Data<Db>, id: web::Path<SupplierId>) -> Result<web::Json<Supplier>, ApiError> {
     let id = id.into_inner();
     let row = db.run(move |conn| suppliers::find(conn, id)).await?;
-    row.map(to_dto).transpose()?.map(web::Json).ok_or_else(|| ApiError::not_found(format!("supplier {id}")))
+    row.map(to_dto).map(web::Json).ok_or_else(|| ApiError::not_found(format!("supplier {id}")))
 }

@@ -5,20 +5,26 @@ use std::collections::BTreeMap;
 use contracts::payments::{Books, CurrencyBooks, LedgerEntry, LedgerLine};
 use diesel::prelude::*;
 use domain::{Currency, GroupId, Money, ledger::Entry};
-use platform::{ApiError, db::DbConnection};
+use platform::db::{DbConnection, StoreError};
 
 use super::schema::{ledger_entries as entries, ledger_lines as lines, settlements};
 
 /// Books `entry` for `group`, once per (kind, source): booking the same movement again is a no-op.
-pub fn post(conn: &mut DbConnection, group: GroupId, source_id: &str, entry: &Entry) -> Result<(), ApiError> {
+pub fn post(
+    conn: &mut DbConnection,
+    group: GroupId,
+    source: impl std::fmt::Display,
+    entry: &Entry,
+) -> Result<(), StoreError> {
+    let source_id = source.to_string();
     if !entry.is_balanced() {
-        return Err(ApiError::internal(anyhow::anyhow!("refused an unbalanced ledger entry")));
+        return Err(StoreError::Corrupt(anyhow::anyhow!("refused an unbalanced ledger entry")));
     }
     let Some((_, first)) = entry.lines.first() else { return Ok(()) };
     let currency = first.currency().code();
     let already = entries::table
         .filter(entries::kind.eq(entry.kind.as_str()))
-        .filter(entries::source_id.eq(source_id))
+        .filter(entries::source_id.eq(&source_id))
         .filter(entries::currency.eq(currency))
         .count()
         .get_result::<i64>(conn)?;
@@ -31,7 +37,7 @@ pub fn post(conn: &mut DbConnection, group: GroupId, source_id: &str, entry: &En
             entries::id.eq(&id),
             entries::group_id.eq(group.to_string()),
             entries::kind.eq(entry.kind.as_str()),
-            entries::source_id.eq(source_id),
+            entries::source_id.eq(&source_id),
             entries::currency.eq(currency),
             entries::created_at.eq(platform::db::now()),
         ))
@@ -41,7 +47,7 @@ pub fn post(conn: &mut DbConnection, group: GroupId, source_id: &str, entry: &En
             .values((
                 lines::entry_id.eq(&id),
                 lines::account.eq(account.code()),
-                lines::amount_minor.eq(amount.to_minor().map_err(ApiError::internal)?),
+                lines::amount_minor.eq(amount.to_minor().map_err(|e| StoreError::Corrupt(e.into()))?),
             ))
             .execute(conn)?;
     }
@@ -49,7 +55,7 @@ pub fn post(conn: &mut DbConnection, group: GroupId, source_id: &str, entry: &En
 }
 
 /// The clearing balance per currency: what a payout would move to the supplier.
-pub fn clearing_balances(conn: &mut DbConnection, group: GroupId) -> Result<Vec<Money>, ApiError> {
+pub fn clearing_balances(conn: &mut DbConnection, group: GroupId) -> Result<Vec<Money>, StoreError> {
     let rows: Vec<(String, i64)> = lines::table
         .inner_join(entries::table)
         .filter(entries::group_id.eq(group.to_string()))
@@ -65,21 +71,22 @@ pub fn clearing_balances(conn: &mut DbConnection, group: GroupId) -> Result<Vec<
 
 /// Adds to a running sum, refusing to wrap round: amounts are bounded (`Money::LIMIT`), so this
 /// fails only on books no real group can reach, and then loudly rather than with a wrong total.
-fn add_to(sum: &mut i64, minor: i64) -> Result<(), ApiError> {
-    *sum = sum.checked_add(minor).ok_or_else(|| ApiError::internal(anyhow::anyhow!("a ledger sum is out of range")))?;
+fn add_to(sum: &mut i64, minor: i64) -> Result<(), StoreError> {
+    *sum =
+        sum.checked_add(minor).ok_or_else(|| StoreError::Corrupt(anyhow::anyhow!("a ledger sum is out of range")))?;
     Ok(())
 }
 
-fn parse_currency(code: &str) -> Result<Currency, ApiError> {
-    code.parse().map_err(ApiError::internal)
+fn parse_currency(code: &str) -> Result<Currency, StoreError> {
+    code.parse::<Currency>().map_err(|e| StoreError::Corrupt(e.into()))
 }
 
-pub fn settled_at(conn: &mut DbConnection, group: GroupId) -> Result<Option<chrono::NaiveDateTime>, ApiError> {
+pub fn settled_at(conn: &mut DbConnection, group: GroupId) -> Result<Option<chrono::NaiveDateTime>, StoreError> {
     Ok(settlements::table.find(group.to_string()).select(settlements::settled_at).first(conn).optional()?)
 }
 
 /// Marks the group settled; false if it already was.
-pub fn mark_settled(conn: &mut DbConnection, group: GroupId) -> Result<bool, ApiError> {
+pub fn mark_settled(conn: &mut DbConnection, group: GroupId) -> Result<bool, StoreError> {
     if settled_at(conn, group)?.is_some() {
         return Ok(false);
     }
@@ -90,7 +97,7 @@ pub fn mark_settled(conn: &mut DbConnection, group: GroupId) -> Result<bool, Api
 }
 
 /// The group's books: every entry with its lines, and totals per currency.
-pub fn books(conn: &mut DbConnection, group: GroupId) -> Result<Books, ApiError> {
+pub fn books(conn: &mut DbConnection, group: GroupId) -> Result<Books, StoreError> {
     type Row = (String, String, String, String, chrono::NaiveDateTime, String, i64);
     let rows: Vec<Row> = lines::table
         .inner_join(entries::table)
@@ -141,7 +148,7 @@ pub fn books(conn: &mut DbConnection, group: GroupId) -> Result<Books, ApiError>
                 clearing_balance: Money::from_minor(balance, c).into(),
             })
         })
-        .collect::<Result<_, ApiError>>()?;
+        .collect::<Result<_, StoreError>>()?;
     Ok(Books {
         group_id: group,
         settled_at: settled_at(conn, group)?.map(|t| t.and_utc()),

@@ -30,15 +30,16 @@ pub fn claim(
     scope: &str,
     key: &str,
     hash: &str,
-    resource_id: &str,
+    resource: impl std::fmt::Display,
 ) -> Result<Claim, ApiError> {
+    let resource_id = resource.to_string();
     let inserted = platform::db::insert_if_new(conn, |conn| {
         diesel::insert_into(ops::table)
             .values((
                 ops::scope.eq(scope),
                 ops::key.eq(key),
                 ops::request_hash.eq(hash),
-                ops::resource_id.eq(resource_id),
+                ops::resource_id.eq(&resource_id),
                 ops::created_at.eq(now),
                 ops::owner.eq(owner),
             ))
@@ -83,7 +84,13 @@ pub fn release(conn: &mut DbConnection, scope: &str, key: &str) -> Result<(), Ap
 }
 
 /// Whether an operation other than (`scope`, `key`) is still unanswered on `resource_id`.
-pub fn another_open_on(conn: &mut DbConnection, resource_id: &str, scope: &str, key: &str) -> Result<bool, ApiError> {
+pub fn another_open_on(
+    conn: &mut DbConnection,
+    resource: impl std::fmt::Display,
+    scope: &str,
+    key: &str,
+) -> Result<bool, ApiError> {
+    let resource_id = resource.to_string();
     let open = ops::table
         .filter(ops::resource_id.eq(resource_id))
         .filter(ops::response_status.is_null())
@@ -103,8 +110,13 @@ pub fn finish(conn: &mut DbConnection, scope: &str, key: &str, status: u16, body
 
 /// Answers every operation still open on `resource_id` (a refund the reconciler finished), so
 /// that the caller's retry replays the answer.
-pub fn finish_open_on(conn: &mut DbConnection, resource_id: &str, status: u16, body: &str) -> Result<(), ApiError> {
-    diesel::update(ops::table.filter(ops::resource_id.eq(resource_id)).filter(ops::response_status.is_null()))
+pub fn finish_open_on(
+    conn: &mut DbConnection,
+    resource: impl std::fmt::Display,
+    status: u16,
+    body: &str,
+) -> Result<(), ApiError> {
+    diesel::update(ops::table.filter(ops::resource_id.eq(resource.to_string())).filter(ops::response_status.is_null()))
         .set((ops::response_status.eq(i32::from(status)), ops::response_body.eq(body)))
         .execute(conn)?;
     Ok(())

@@ -46,7 +46,7 @@ pub async fn settle_group(
     let op = OperationKey::new(&req, &who, &serde_json::Value::Null)?;
     let answered = db
         .transaction(move |conn| {
-            match operations::claim(conn, op.now, &op.owner, &op.scope, &op.key, &op.hash, &group.to_string())? {
+            match operations::claim(conn, op.now, &op.owner, &op.scope, &op.key, &op.hash, group)? {
                 Claim::Replay { status, body } => return Ok(Err((status, body))),
                 Claim::New | Claim::Resume { .. } => {}
             }
@@ -72,7 +72,7 @@ pub async fn settle_group(
             for balance in ledger::clearing_balances(conn, group)? {
                 if !balance.amount().is_zero() {
                     let entry = Entry::payout(group, balance).map_err(ApiError::internal)?;
-                    ledger::post(conn, group, &group.to_string(), &entry)?;
+                    ledger::post(conn, group, group, &entry)?;
                 }
             }
             let books = ledger::books(conn, group)?;

@@ -1,10 +1,7 @@
 //! Holds, charges, captures and voids (PRODUCT.md P1, P5).
 
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
-use contracts::{
-    payments::{CaptureMethod, CaptureRequest, MethodType, NewPayment, Payment, PaymentPage},
-    wire_name,
-};
+use contracts::payments::{CaptureMethod, CaptureRequest, MethodType, NewPayment, Payment, PaymentPage};
 use domain::{GroupId, Money, PaymentId, Violations, payment::PaymentState};
 use platform::{
     ApiError,
@@ -50,22 +47,22 @@ fn validate(body: &NewPayment, capture_now: bool, provider: &str) -> Result<Paym
     let amount = amount.ok_or_else(|| ApiError::invalid_field("amount", "is invalid"))?;
     let now = platform::db::now();
     Ok(PaymentRow {
-        id: PaymentId::generate().to_string(),
-        group_id: body.group_id.to_string(),
+        id: PaymentId::generate().into(),
+        group_id: body.group_id.into(),
         member: body.member.to_string(),
         purpose: body.purpose.to_string(),
-        currency: amount.currency().code().to_owned(),
+        currency: amount.currency().into(),
         amount_minor: amount.to_minor().map_err(|e| ApiError::invalid_field("amount.amount", e.to_string()))?,
         captured_minor: 0,
         refunded_minor: 0,
         refund_reserved_minor: 0,
-        capture_method: wire_name(&if capture_now { CaptureMethod::Automatic } else { CaptureMethod::Manual }),
-        method_type: wire_name(&body.method.kind),
+        capture_method: if capture_now { CaptureMethod::Automatic } else { CaptureMethod::Manual }.into(),
+        method_type: body.method.kind.into(),
         // Only the last four characters of a card token are ever kept.
         method_last4: token.map(|t| t.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect()),
         provider: provider.to_owned(),
         provider_ref: None,
-        state: PaymentState::Pending.as_str().to_owned(),
+        state: PaymentState::Pending.into(),
         failure_code: None,
         hold_expires_at: None,
         created_at: now,
@@ -94,12 +91,13 @@ async fn create_payment(
                 &claim_op.scope,
                 &claim_op.key,
                 &claim_op.hash,
-                &draft.id,
+                draft.id,
             )? {
                 Claim::Replay { status, body } => Ok(Step::Replay(status, body)),
-                Claim::Resume { resource_id } => Ok(Step::Go(Box::new(
-                    payments::find(conn, &resource_id)?.ok_or_else(|| ApiError::not_found("payment"))?,
-                ))),
+                Claim::Resume { resource_id } => {
+                    let id = resource_id.parse().map_err(ApiError::internal)?;
+                    Ok(Step::Go(Box::new(payments::get(conn, id)?)))
+                }
                 Claim::New => {
                     if ledger::settled_at(conn, group)?.is_some() {
                         return Err(ApiError::conflict(format!("group {group} is settled")));
@@ -114,7 +112,7 @@ async fn create_payment(
         Step::Replay(status, body) => return Ok(replay(status, body)),
         Step::Go(row) => row,
     };
-    let amount = row.money(row.amount_minor)?;
+    let amount = row.money(row.amount_minor);
     let created = provider
         .create(PaymentOrder {
             amount,
@@ -130,9 +128,9 @@ async fn create_payment(
     };
     let body = db
         .transaction(move |conn| {
-            let current = payments::find(conn, &row.id)?.ok_or_else(|| ApiError::not_found("payment"))?;
+            let current = payments::get(conn, row.id())?;
             let next = outcomes::apply(conn, &current, &outcome, capture_now.then_some(amount))?;
-            let body = serde_json::to_string(&next.to_dto()?).map_err(ApiError::internal)?;
+            let body = serde_json::to_string(&next.to_dto()).map_err(ApiError::internal)?;
             operations::finish(conn, &op.scope, &op.key, 201, &body)?;
             Ok::<_, ApiError>(body)
         })
@@ -201,16 +199,16 @@ async fn begin_on_payment(
     db.transaction(move |conn| {
         payments::lock(conn, id)?;
         let row = payments::get(conn, id)?;
-        match operations::claim(conn, op.now, &op.owner, &op.scope, &op.key, &op.hash, &row.id)? {
+        match operations::claim(conn, op.now, &op.owner, &op.scope, &op.key, &op.hash, row.id)? {
             Claim::Replay { status, body } => Ok(Step::Replay(status, body)),
             Claim::Resume { .. } => Ok(Step::Go(Box::new(row))),
             Claim::New => {
                 // Two captures (or a capture and a void) under different keys: the first goes to
                 // the provider, the other is refused rather than answered with the first's result.
-                if operations::another_open_on(conn, &row.id, &op.scope, &op.key)? {
+                if operations::another_open_on(conn, row.id, &op.scope, &op.key)? {
                     return Err(ApiError::conflict("another operation on this payment is under way"));
                 }
-                let group: GroupId = row.group_id.parse().map_err(ApiError::internal)?;
+                let group = row.group_id.0;
                 if ledger::settled_at(conn, group)?.is_some() {
                     return Err(ApiError::conflict(format!("group {group} is settled")));
                 }
@@ -226,19 +224,19 @@ async fn begin_on_payment(
 async fn finish_on_payment(
     db: &Db,
     op: OperationKey,
-    id: String,
+    id: PaymentId,
     outcome: crate::provider::Outcome,
     captured: Option<Money>,
-    expected: &'static str,
+    expected: PaymentState,
 ) -> Result<HttpResponse, ApiError> {
     let body = db
         .transaction(move |conn| {
-            let current = payments::find(conn, &id)?.ok_or_else(|| ApiError::not_found("payment"))?;
+            let current = payments::get(conn, id)?;
             let next = outcomes::apply(conn, &current, &outcome, captured)?;
-            if next.state != expected {
-                return Err(ApiError::conflict(format!("the payment is {} now", next.state)));
+            if next.state() != expected {
+                return Err(ApiError::conflict(format!("the payment is {} now", next.state().as_str())));
             }
-            let body = serde_json::to_string(&next.to_dto()?).map_err(ApiError::internal)?;
+            let body = serde_json::to_string(&next.to_dto()).map_err(ApiError::internal)?;
             operations::finish(conn, &op.scope, &op.key, 200, &body)?;
             Ok(body)
         })
@@ -282,24 +280,24 @@ pub async fn capture_payment(
     };
     let now = op.now;
     let step = begin_on_payment(&db, &op, id, move |row| {
-        let amount = requested.unwrap_or(row.money(row.amount_minor)?);
+        let amount = requested.unwrap_or(row.money(row.amount_minor));
         if row.hold_expires_at.is_some_and(|t| t < now) {
             return Err(ApiError::conflict("the hold has expired"));
         }
-        row.book()?.check_capture(amount).map_err(payment_error)
+        row.book().check_capture(amount).map_err(payment_error)
     })
     .await?;
     let row = match step {
         Step::Replay(status, body) => return Ok(replay(status, body)),
         Step::Go(row) => row,
     };
-    let amount = requested.unwrap_or(row.money(row.amount_minor)?);
+    let amount = requested.unwrap_or(row.money(row.amount_minor));
     let provider_ref = row.provider_ref.clone().unwrap_or_default();
     let outcome = match provider.capture(&provider_ref, amount, &format!("{}:{}", row.id, op.key)).await {
         Ok(outcome) => outcome,
         Err(e) => return Err(provider_failed(&db, &op, e).await),
     };
-    finish_on_payment(&db, op, row.id.clone(), outcome, Some(amount), "captured").await
+    finish_on_payment(&db, op, row.id(), outcome, Some(amount), PaymentState::Captured).await
 }
 
 /// Releases an authorized hold.
@@ -324,7 +322,7 @@ pub async fn void_payment(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let op = OperationKey::new(&req, &who, &serde_json::Value::Null)?;
-    let step = begin_on_payment(&db, &op, id, |row| row.book()?.check_void().map_err(payment_error)).await?;
+    let step = begin_on_payment(&db, &op, id, |row| row.book().check_void().map_err(payment_error)).await?;
     let row = match step {
         Step::Replay(status, body) => return Ok(replay(status, body)),
         Step::Go(row) => row,
@@ -334,7 +332,7 @@ pub async fn void_payment(
         Ok(outcome) => outcome,
         Err(e) => return Err(provider_failed(&db, &op, e).await),
     };
-    finish_on_payment(&db, op, row.id.clone(), outcome, None, "voided").await
+    finish_on_payment(&db, op, row.id(), outcome, None, PaymentState::Voided).await
 }
 
 /// A refused operation: a 409 for the wrong state, a 422 for an amount.
@@ -365,7 +363,7 @@ pub async fn get_payment(
 ) -> Result<web::Json<Payment>, ApiError> {
     let id = id.into_inner();
     let row = db.run(move |conn| payments::get(conn, id)).await?;
-    Ok(web::Json(row.to_dto()?))
+    Ok(web::Json(row.to_dto()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -395,10 +393,10 @@ pub async fn list_payments(
 ) -> Result<web::Json<PaymentPage>, ApiError> {
     let params = params.into_inner();
     let paging = PageParams { cursor: params.cursor, limit: params.limit };
-    let (limit, after) = (paging.limit()?, paging.after()?);
+    let (limit, after) = (paging.limit()?, paging.after_as()?);
     let group = params.group_id;
-    let rows = db.run(move |conn| payments::list_by_group(conn, group, after.as_deref(), i64::from(limit) + 1)).await?;
-    let (rows, next_cursor) = page(rows, limit, |r| r.id.clone());
-    let items = rows.iter().map(PaymentRow::to_dto).collect::<Result<_, _>>()?;
+    let rows = db.run(move |conn| payments::list_by_group(conn, group, after, i64::from(limit) + 1)).await?;
+    let (rows, next_cursor) = page(rows, limit, |r| r.id.to_string());
+    let items = rows.iter().map(PaymentRow::to_dto).collect();
     Ok(web::Json(PaymentPage { items, next_cursor }))
 }

@@ -1,7 +1,7 @@
 //! Refunds: partial or full, never more than was captured and not yet refunded (PRODUCT.md P1).
 
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
-use contracts::payments::{NewRefund, Refund, RefundPage, RefundSettled};
+use contracts::payments::{NewRefund, Refund, RefundPage, RefundSettled, RefundState};
 use domain::{GroupId, PaymentId, RefundId, Violations};
 use platform::{
     ApiError,
@@ -68,7 +68,7 @@ pub async fn create_refund(
     let amount_minor = amount.to_minor().map_err(|e| ApiError::invalid_field("amount.amount", e.to_string()))?;
 
     let claim_op = op.clone();
-    let refund_id = RefundId::generate().to_string();
+    let refund_id = RefundId::generate();
     let step = db
         .transaction(move |conn| {
             let payment = payments::get(conn, id)?;
@@ -79,21 +79,21 @@ pub async fn create_refund(
                 &claim_op.scope,
                 &claim_op.key,
                 &claim_op.hash,
-                &refund_id,
+                refund_id,
             )? {
                 Claim::Replay { status, body } => return Ok(Step::Replay(status, body)),
                 Claim::Resume { resource_id } => {
-                    let refund =
-                        payments::find_refund(conn, &resource_id)?.ok_or_else(|| ApiError::not_found("refund"))?;
+                    let id = resource_id.parse().map_err(ApiError::internal)?;
+                    let refund = payments::find_refund(conn, id)?.ok_or_else(|| ApiError::not_found("refund"))?;
                     return Ok(Step::Go(Box::new((refund, payment))));
                 }
                 Claim::New => {}
             }
-            let group: GroupId = payment.group_id.parse().map_err(ApiError::internal)?;
+            let group = payment.group_id.0;
             if ledger::settled_at(conn, group)?.is_some() {
                 return Err(ApiError::conflict(format!("group {group} is settled")));
             }
-            if amount.currency() != payment.currency()? {
+            if amount.currency() != payment.currency() {
                 return Err(ApiError::invalid_field(
                     "amount.currency",
                     format!("the payment is in {}", payment.currency),
@@ -101,14 +101,14 @@ pub async fn create_refund(
             }
             // The domain decides; the store writes its decision under the payment's lock.
             let (payment, ()) =
-                payments::transition(conn, &payment.id, |book| book.reserve_refund(amount).map_err(payment_error))?;
+                payments::transition(conn, payment.id(), |book| book.reserve_refund(amount).map_err(payment_error))?;
             let now = platform::db::now();
             let refund = RefundRow {
-                id: refund_id,
-                payment_id: payment.id.clone(),
+                id: refund_id.into(),
+                payment_id: payment.id,
                 amount_minor,
                 reason,
-                state: "pending".to_owned(),
+                state: RefundState::Pending.into(),
                 provider_ref: None,
                 failure_code: None,
                 created_at: now,
@@ -123,15 +123,15 @@ pub async fn create_refund(
         Step::Go(pair) => *pair,
     };
     let provider_ref = payment.provider_ref.clone().unwrap_or_default();
-    let outcome = match provider.refund(&provider_ref, amount, &refund.id).await {
+    let outcome = match provider.refund(&provider_ref, amount, &refund.id.to_string()).await {
         Ok(outcome) => outcome,
         Err(e) => return Err(provider_failed(&db, &op, e).await),
     };
     let body = db
         .transaction(move |conn| {
             record(conn, &refund, &outcome)?;
-            let stored = payments::find_refund(conn, &refund.id)?.ok_or_else(|| ApiError::not_found("refund"))?;
-            let body = serde_json::to_string(&stored.to_dto(payment.currency()?)?).map_err(ApiError::internal)?;
+            let stored = payments::find_refund(conn, refund.id.0)?.ok_or_else(|| ApiError::not_found("refund"))?;
+            let body = serde_json::to_string(&stored.to_dto(payment.currency())).map_err(ApiError::internal)?;
             operations::finish(conn, &op.scope, &op.key, 201, &body)?;
             Ok::<_, ApiError>(body)
         })
@@ -146,29 +146,29 @@ pub(crate) fn record(
     outcome: &RefundOutcome,
 ) -> Result<(), ApiError> {
     let (state, provider_ref, code) = match outcome {
-        RefundOutcome::Succeeded { provider_ref } => ("succeeded", Some(provider_ref.as_str()), None),
-        RefundOutcome::Failed { code } => ("failed", None, Some(code.as_str())),
+        RefundOutcome::Succeeded { provider_ref } => (RefundState::Succeeded, Some(provider_ref.as_str()), None),
+        RefundOutcome::Failed { code } => (RefundState::Failed, None, Some(code.as_str())),
     };
-    if !payments::settle_refund(conn, &refund.id, state, provider_ref, code)? {
+    if !payments::settle_refund(conn, refund.id.0, state, provider_ref, code)? {
         return Ok(()); // recorded already
     }
-    let payment = if state == "succeeded" {
-        let (payment, entry) = payments::transition(conn, &refund.payment_id, |book| {
+    let payment = if state == RefundState::Succeeded {
+        let (payment, entry) = payments::transition(conn, refund.payment_id.0, |book| {
             let amount = domain::Money::from_minor(refund.amount_minor, book.amount.currency());
             book.refund_succeeded(amount).map_err(ApiError::internal)
         })?;
-        let group: GroupId = payment.group_id.parse().map_err(ApiError::internal)?;
-        ledger::post(conn, group, &refund.id, &entry)?;
+        ledger::post(conn, payment.group_id.0, refund.id, &entry)?;
         payment
     } else {
-        let (payment, ()) = payments::transition(conn, &refund.payment_id, |book| {
+        let (payment, ()) = payments::transition(conn, refund.payment_id.0, |book| {
             let amount = domain::Money::from_minor(refund.amount_minor, book.amount.currency());
             book.refund_failed(amount).map_err(ApiError::internal)
         })?;
         payment
     };
-    let stored = payments::find_refund(conn, &refund.id)?.ok_or_else(|| ApiError::not_found("refund"))?;
-    let event = RefundSettled { refund: stored.to_dto(payment.currency()?)?, payment: payment.to_dto()? };
+    let stored = payments::find_refund(conn, refund.id.0)?.ok_or_else(|| ApiError::not_found("refund"))?;
+    let event = RefundSettled { refund: stored.to_dto(payment.currency()), payment: payment.to_dto() };
+    let state = contracts::wire_name(&state);
     outbox::enqueue(conn, &format!("refund.{state}"), &event)?;
     tracing::info!(refund.id = %refund.id, state, "refund recorded");
     Ok(())
@@ -192,10 +192,9 @@ pub async fn get_refund(
     let id = id.into_inner();
     let refund = db
         .run(move |conn| {
-            let refund = payments::find_refund(conn, &id.to_string())?
-                .ok_or_else(|| ApiError::not_found(format!("refund {id}")))?;
-            let payment = payments::find(conn, &refund.payment_id)?.ok_or_else(|| ApiError::not_found("payment"))?;
-            refund.to_dto(payment.currency()?)
+            let refund = payments::find_refund(conn, id)?.ok_or_else(|| ApiError::not_found(format!("refund {id}")))?;
+            let payment = payments::get(conn, refund.payment_id.0)?;
+            Ok::<_, ApiError>(refund.to_dto(payment.currency()))
         })
         .await?;
     Ok(web::Json(refund))
@@ -228,15 +227,10 @@ pub async fn list_refunds(
 ) -> Result<web::Json<RefundPage>, ApiError> {
     let params = params.into_inner();
     let paging = PageParams { cursor: params.cursor, limit: params.limit };
-    let (limit, after) = (paging.limit()?, paging.after()?);
+    let (limit, after) = (paging.limit()?, paging.after_as()?);
     let group = params.group_id;
-    let rows = db
-        .run(move |conn| payments::list_refunds_by_group(conn, group, after.as_deref(), i64::from(limit) + 1))
-        .await?;
-    let (rows, next_cursor) = page(rows, limit, |(r, _)| r.id.clone());
-    let items = rows
-        .iter()
-        .map(|(refund, code)| refund.to_dto(code.parse().map_err(ApiError::internal)?))
-        .collect::<Result<_, _>>()?;
+    let rows = db.run(move |conn| payments::list_refunds_by_group(conn, group, after, i64::from(limit) + 1)).await?;
+    let (rows, next_cursor) = page(rows, limit, |(r, _)| r.id.to_string());
+    let items = rows.iter().map(|(refund, currency)| refund.to_dto(currency.0)).collect();
     Ok(web::Json(RefundPage { items, next_cursor }))
 }

@@ -83,7 +83,7 @@ pub async fn receive_webhook(
                     tracing::error!(payment.id = %payment.id, "a provider reported more received than authorized");
                     return Err(ApiError::invalid_field("data.object.amount_received", "exceeds the payment's amount"));
                 }
-                Some(minor) if minor > 0 => Some(payment.money(minor)?),
+                Some(minor) if minor > 0 => Some(payment.money(minor)),
                 _ => None,
             };
             outcomes::apply(conn, &payment, &outcome, captured)?;

@@ -69,7 +69,7 @@ pub async fn create_base(
     v.into_result()?;
     let now = platform::db::now();
     let row = BaseRow {
-        id: ShippingBaseId::generate().to_string(),
+        id: ShippingBaseId::generate().into(),
         name: body.name.trim().to_owned(),
         callback_url: body.callback_url,
         webhook_secret: new_secret(),
@@ -114,7 +114,7 @@ pub async fn get_base(
     let base = db
         .run(move |conn| {
             let row = bases::get(conn, id)?;
-            bases::to_dto(conn, &row)
+            Ok::<_, ApiError>(bases::to_dto(conn, &row)?)
         })
         .await?;
     Ok(web::Json(base))
@@ -160,9 +160,9 @@ pub async fn update_base(
             row.updated_at = platform::db::now();
             bases::update(conn, &row)?;
             if let Some(suppliers) = &update.supplier_ids {
-                bases::set_suppliers(conn, &row.id, suppliers)?;
+                bases::set_suppliers(conn, id, suppliers)?;
             }
-            bases::to_dto(conn, &row)
+            Ok::<_, ApiError>(bases::to_dto(conn, &row)?)
         })
         .await?;
     Ok(web::Json(base))

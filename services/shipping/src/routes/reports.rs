@@ -28,15 +28,15 @@ fn apply(
     report: &NewShipmentEvent,
     source: &str,
 ) -> Result<Shipment, ApiError> {
-    let current =
-        shipments::find(conn, &id.to_string())?.ok_or_else(|| ApiError::not_found(format!("shipment {id}")))?;
-    if base.is_some_and(|b| b.to_string() != current.base_id) {
+    let current = shipments::get(conn, id)?;
+    if base.is_some_and(|b| b != current.base_id.0) {
         return Err(ApiError::forbidden("another base handles this shipment"));
     }
     let next = shipments::record_event(conn, &current, report, source)?;
-    outbox::enqueue(conn, &format!("shipment.{}", next.state), &next.summary()?)?;
-    tracing::info!(shipment.id = %id, from = %current.state, to = %next.state, source, "shipment state changed");
-    next.to_dto()
+    let (from, to) = (current.state.0.as_str(), next.state.0.as_str());
+    outbox::enqueue(conn, &format!("shipment.{to}"), &next.summary()?)?;
+    tracing::info!(shipment.id = %id, from, to, source, "shipment state changed");
+    Ok(next.to_dto()?)
 }
 
 /// Reports a new state for a shipment: its base, or the operator.
@@ -91,16 +91,15 @@ pub async fn list_events(
     let id = id.into_inner();
     let (row, events) = db
         .run(move |conn| {
-            let row =
-                shipments::find(conn, &id.to_string())?.ok_or_else(|| ApiError::not_found(format!("shipment {id}")))?;
-            let events = shipments::events(conn, &row.id)?;
+            let row = shipments::get(conn, id)?;
+            let events = shipments::events(conn, id)?;
             Ok::<_, ApiError>((row, events))
         })
         .await?;
     if !may_read(&who, &row) {
         return Err(ApiError::forbidden("another base handles this shipment"));
     }
-    Ok(web::Json(events.iter().map(|e| e.to_dto()).collect::<Result<_, _>>()?))
+    Ok(web::Json(events.iter().map(|e| e.to_dto()).collect()))
 }
 
 /// A base's status report by webhook, signed with the base's secret (Standard Webhooks headers
@@ -151,15 +150,14 @@ pub async fn receive_base_webhook(
     };
     let shipment = db
         .transaction(move |conn| {
-            if !shipments::first_delivery(conn, &base.id, &message_id)? {
+            if !shipments::first_delivery(conn, &base.id.to_string(), &message_id)? {
                 // A repeated message answers with the shipment as it is now, but only to the base
                 // handling it: a reused id must not open another base's shipment.
-                let row = shipments::find(conn, &report.shipment_id.to_string())?
-                    .ok_or_else(|| ApiError::not_found("shipment"))?;
+                let row = shipments::get(conn, report.shipment_id)?;
                 if row.base_id != base.id {
                     return Err(ApiError::forbidden("another base handles this shipment"));
                 }
-                return row.to_dto();
+                return Ok(row.to_dto()?);
             }
             apply(conn, report.shipment_id, Some(base_id), &event, "webhook")
         })

@@ -42,7 +42,7 @@ fn validate(body: &NewShipment) -> Result<(), ApiError> {
 /// Whether `who` may see this shipment, address and all.
 pub fn may_read(who: &Principal, row: &ShipmentRow) -> bool {
     match crate::access::acting_base(who) {
-        Some(base) => base.to_string() == row.base_id,
+        Some(base) => base == row.base_id.0,
         None => true, // the operator and the services: ShipmentReaders admits no one else
     }
 }
@@ -78,8 +78,8 @@ pub async fn create_shipment(
     let (created, row) = db
         .transaction(move |conn| {
             if let Some(existing) = shipments::find_by_purchase(conn, &body.purchase_id)? {
-                let same = existing.supplier_id == body.supplier_id.to_string()
-                    && existing.group_id == body.group_id.to_string()
+                let same = existing.supplier_id.0 == body.supplier_id
+                    && existing.group_id.0 == body.group_id
                     && existing.items == serde_json::to_string(&body.items).map_err(ApiError::internal)?;
                 if !same {
                     return Err(ApiError::conflict("this purchase already has a different shipment"));
@@ -95,15 +95,15 @@ pub async fn create_shipment(
             })?;
             let now = platform::db::now();
             let row = ShipmentRow {
-                id: ShipmentId::generate().to_string(),
+                id: ShipmentId::generate().into(),
                 purchase_id: body.purchase_id.to_string(),
-                group_id: body.group_id.to_string(),
+                group_id: body.group_id.into(),
                 member: body.member.to_string(),
-                supplier_id: body.supplier_id.to_string(),
-                base_id: base.id.clone(),
+                supplier_id: body.supplier_id.into(),
+                base_id: base.id,
                 recipient: serde_json::to_string(&body.recipient).map_err(ApiError::internal)?,
                 items: serde_json::to_string(&body.items).map_err(ApiError::internal)?,
-                state: ShipmentState::Requested.as_str().to_owned(),
+                state: ShipmentState::Requested.into(),
                 tracking_number: None,
                 carrier: None,
                 event_count: 1,
@@ -112,7 +112,7 @@ pub async fn create_shipment(
             };
             shipments::insert(conn, &row)?;
             if base.callback_url.is_some() {
-                outbox::enqueue_to(conn, Some(&bases::target(&base.id)), "shipment.requested", &row.to_dto()?)?;
+                outbox::enqueue_to(conn, Some(&bases::target(base.id.0)), "shipment.requested", &row.to_dto()?)?;
             }
             outbox::enqueue(conn, "shipment.requested", &row.summary()?)?;
             key.complete(conn, StatusCode::CREATED, &row.to_dto()?)?;
@@ -144,11 +144,7 @@ pub async fn get_shipment(
     id: web::Path<ShipmentId>,
 ) -> Result<web::Json<Shipment>, ApiError> {
     let id = id.into_inner();
-    let row = db
-        .run(move |conn| {
-            shipments::find(conn, &id.to_string())?.ok_or_else(|| ApiError::not_found(format!("shipment {id}")))
-        })
-        .await?;
+    let row = db.run(move |conn| shipments::get(conn, id)).await?;
     if !may_read(&who, &row) {
         return Err(ApiError::forbidden("another base handles this shipment"));
     }
@@ -184,7 +180,7 @@ pub async fn list_shipments(
 ) -> Result<web::Json<ShipmentPage>, ApiError> {
     let params = params.into_inner();
     let paging = PageParams { cursor: params.cursor, limit: params.limit };
-    let (limit, after) = (paging.limit()?, paging.after()?);
+    let (limit, after) = (paging.limit()?, paging.after_as()?);
     if let (Some(own), Some(asked)) = (crate::access::acting_base(&who), params.base_id)
         && own != asked
     {
@@ -195,8 +191,8 @@ pub async fn list_shipments(
         base_id: crate::access::acting_base(&who).or(params.base_id),
         state: params.state,
     };
-    let rows = db.run(move |conn| shipments::list(conn, &filter, after.as_deref(), i64::from(limit) + 1)).await?;
-    let (rows, next_cursor) = page(rows, limit, |r| r.id.clone());
+    let rows = db.run(move |conn| shipments::list(conn, &filter, after, i64::from(limit) + 1)).await?;
+    let (rows, next_cursor) = page(rows, limit, |r| r.id.to_string());
     let items = rows.iter().map(ShipmentRow::to_dto).collect::<Result<_, _>>()?;
     Ok(web::Json(ShipmentPage { items, next_cursor }))
 }

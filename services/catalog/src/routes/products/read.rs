@@ -58,7 +58,7 @@ pub async fn list_products(
     };
     let params = params.into_inner();
     let paging = PageParams { cursor: params.cursor, limit: params.limit };
-    let (limit, after) = (paging.limit()?, paging.after()?);
+    let (limit, after) = (paging.limit()?, paging.after_as()?);
     if params.q.as_deref().is_some_and(|q| q.chars().any(char::is_control)) {
         return Err(ApiError::invalid_field("q", "must not contain control characters"));
     }
@@ -67,7 +67,7 @@ pub async fn list_products(
         return Err(ApiError::invalid_field("q", format!("at most {MAX_QUERY} characters")));
     }
     let filter = ProductFilter { kind: params.kind, supplier_id: params.supplier_id, text };
-    let records = db.run(move |conn| products::list(conn, &filter, after.as_deref(), i64::from(limit) + 1)).await?;
+    let records = db.run(move |conn| products::list(conn, &filter, after, i64::from(limit) + 1)).await?;
     let (records, next_cursor) = page(records, limit, |r| r.id.to_string());
     let body = ProductPage { items: records.iter().map(|r| r.to_dto()).collect(), next_cursor };
     let bytes = web::Bytes::from(serde_json::to_vec(&body).map_err(ApiError::internal)?);
