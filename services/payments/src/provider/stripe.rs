@@ -78,6 +78,8 @@ impl Stripe {
             ("payment_method", order.token.unwrap_or_default().to_owned()),
             ("confirm", "true".to_owned()),
             ("capture_method", if order.capture_now { "automatic" } else { "manual" }.to_owned()),
+            // The charge says until when the hold may be captured (`capture_before`).
+            ("expand[]", "latest_charge".to_owned()),
         ];
         match self.post("/v1/payment_intents", &form, &order.idempotency_key).await? {
             Ok(intent) => Ok(self.outcome(&intent)),
@@ -118,6 +120,7 @@ impl Stripe {
         let response = self
             .client
             .get(format!("{}/v1/payment_intents/{intent}", self.base_url))
+            .query(&[("expand[]", "latest_charge")])
             .bearer_auth(&self.api_key)
             .send()
             .await
@@ -133,13 +136,22 @@ impl Stripe {
         })
     }
 
+    /// Until when an authorized intent may be captured: the card network's limit as Stripe states
+    /// it on the charge (`capture_before`), else the configured hold (a server that does not say,
+    /// such as localstripe).
+    fn hold_expiry(&self, intent: &Value) -> chrono::NaiveDateTime {
+        intent
+            .pointer("/latest_charge/payment_method_details/card/capture_before")
+            .and_then(Value::as_i64)
+            .and_then(|at| chrono::DateTime::from_timestamp(at, 0))
+            .map_or_else(|| platform::db::now() + self.hold, |at| at.naive_utc())
+    }
+
     /// A PaymentIntent's status as an outcome.
     fn outcome(&self, intent: &Value) -> Outcome {
         let provider_ref = intent["id"].as_str().unwrap_or_default().to_owned();
         match intent["status"].as_str() {
-            Some("requires_capture") => {
-                Outcome::Authorized { provider_ref, hold_expires_at: platform::db::now() + self.hold }
-            }
+            Some("requires_capture") => Outcome::Authorized { provider_ref, hold_expires_at: self.hold_expiry(intent) },
             Some("succeeded") => Outcome::Captured { provider_ref },
             Some("processing") => Outcome::Processing { provider_ref },
             Some("requires_action" | "requires_confirmation") => Outcome::RequiresAction { provider_ref },
@@ -169,4 +181,28 @@ fn error_code(error: &Value) -> String {
 fn declined(error: &Value) -> Outcome {
     let charge = error.pointer("/error/payment_intent/id").and_then(Value::as_str).map(str::to_owned);
     Outcome::Failed { provider_ref: charge, code: error_code(error) }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    // Issue 8, finding 2: hold expiry was computed locally instead of read from the provider.
+    #[test]
+    fn p1_hold_expiry_is_the_providers_capture_before() {
+        let stripe = Stripe::new("http://127.0.0.1:1", "sk_test", "whsec_x", chrono::Duration::days(7)).unwrap();
+        let stated = serde_json::json!({
+            "id": "pi_1", "status": "requires_capture",
+            "latest_charge": {"payment_method_details": {"card": {"capture_before": 1_767_225_600}}}
+        });
+        let Outcome::Authorized { hold_expires_at, .. } = stripe.outcome(&stated) else { panic!("not authorized") };
+        assert_eq!(hold_expires_at.and_utc().timestamp(), 1_767_225_600);
+
+        let silent = serde_json::json!({"id": "pi_2", "status": "requires_capture", "latest_charge": "ch_1"});
+        let Outcome::Authorized { hold_expires_at, .. } = stripe.outcome(&silent) else { panic!("not authorized") };
+        let expected = platform::db::now() + chrono::Duration::days(7);
+        assert!((expected - hold_expires_at).num_seconds().abs() < 5, "the configured hold when Stripe does not say");
+    }
 }
