@@ -47,11 +47,57 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A request arriving under a key: who sends it, when, which process runs it, and its fingerprint.
+#[derive(Debug, Clone)]
+pub struct KeyUse {
+    /// When the request arrived, by the service's clock.
+    pub now: chrono::NaiveDateTime,
+    /// The process running it (see [`crate::instance`]).
+    pub owner: String,
+    /// The acting party ([`crate::auth::Principal::acting_party`]).
+    pub scope: String,
+    pub key: String,
+    pub hash: String,
+}
+
+impl KeyUse {
+    /// The key a handler requires (a 400 without one), fingerprinted by path and JSON body.
+    pub fn required(
+        req: &actix_web::HttpRequest,
+        who: &crate::auth::Principal,
+        body: &impl serde::Serialize,
+    ) -> Result<Self, ApiError> {
+        let key = req
+            .headers()
+            .get(HEADER)
+            .map(|v| v.to_str().unwrap_or_default())
+            .ok_or_else(|| ApiError::new(ErrorCode::IdempotencyKeyRequired, "send an Idempotency-Key"))?;
+        check_key(key)?;
+        let mut hasher = Sha256::new();
+        hasher.update(req.path());
+        hasher.update([0]);
+        hasher.update(serde_json::to_vec(body).map_err(ApiError::internal)?);
+        let db = req
+            .app_data::<web::Data<Db>>()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("Db missing from app data")))?;
+        Ok(Self {
+            now: db.clock().now(),
+            owner: db.instance().to_owned(),
+            scope: who.acting_party(),
+            key: key.to_owned(),
+            hash: hex::encode(hasher.finalize()),
+        })
+    }
+}
+
 /// What the store says about a key when a request arrives.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Claim {
     /// First use: run the request.
     New,
+    /// The request made `resource` and stopped before its answer (its process died, or it let the
+    /// key go after a provider failure): finish it on that resource.
+    Resume { resource: String },
     /// Already answered: replay this.
     Replay { status: u16, body: Vec<u8> },
     /// Used before with a different request.
@@ -60,53 +106,90 @@ pub enum Claim {
     InFlight,
 }
 
-/// Claims `key` for `scope` and a request fingerprint, for the process `owner`, at `now`.
-pub fn claim(
-    conn: &mut DbConnection,
-    now: chrono::NaiveDateTime,
-    owner: &str,
-    scope: &str,
-    key: &str,
-    request_hash: &str,
-) -> Result<Claim, DbError> {
-    let expired_before = now - chrono::Duration::hours(RETENTION_HOURS);
-    diesel::delete(ik::table.find((scope, key)).filter(ik::created_at.lt(expired_before))).execute(conn)?;
+/// Keys past retention; an unanswered one that names a resource stays, to be resumed.
+#[diesel::dsl::auto_type]
+fn expired(before: chrono::NaiveDateTime) -> _ {
+    ik::created_at.lt(before).and(ik::response_status.is_not_null().or(ik::resource_id.is_null()))
+}
+
+/// Claims the key for a request; `resource` is what the request makes in this transaction, if a
+/// retry must finish on it rather than make another (a payment before the provider is called).
+pub fn claim(conn: &mut DbConnection, request: &KeyUse, resource: Option<&str>) -> Result<Claim, DbError> {
+    let KeyUse { now, owner, scope, key, hash } = request;
+    let expired_before = *now - chrono::Duration::hours(RETENTION_HOURS);
+    diesel::delete(ik::table.find((scope, key)).filter(expired(expired_before))).execute(conn)?;
     let inserted = crate::db::insert_if_new(conn, |conn| {
         diesel::insert_into(ik::table)
             .values((
                 ik::scope.eq(scope),
                 ik::key.eq(key),
-                ik::request_hash.eq(request_hash),
+                ik::request_hash.eq(hash),
                 ik::created_at.eq(now),
                 ik::owner.eq(owner),
+                ik::resource_id.eq(resource),
             ))
             .execute(conn)
     });
     if inserted? {
         return Ok(Claim::New);
     }
-    let (stored_hash, status, body, running_on) = ik::table
+    let (stored_hash, status, body, running_on, made) = ik::table
         .find((scope, key))
-        .select((ik::request_hash, ik::response_status, ik::response_body, ik::owner))
-        .first::<(String, Option<i32>, Option<Vec<u8>>, Option<String>)>(conn)?;
-    if stored_hash != request_hash {
+        .select((ik::request_hash, ik::response_status, ik::response_body, ik::owner, ik::resource_id))
+        .first::<(String, Option<i32>, Option<Vec<u8>>, Option<String>, Option<String>)>(conn)?;
+    if stored_hash != *hash {
         return Ok(Claim::Mismatch);
     }
     if let Some(status) = status {
         return Ok(Claim::Replay { status: u16::try_from(status).unwrap_or(500), body: body.unwrap_or_default() });
     }
-    if crate::instance::still_running(conn, now, owner, running_on.as_deref())? {
+    if crate::instance::still_running(conn, *now, owner, running_on.as_deref())? {
         return Ok(Claim::InFlight);
     }
-    // The process running it died before the answer (and so before any effect) was committed.
+    // The process running it died, or let it go: without a resource nothing was committed, so it
+    // runs anew; with one, it is finished on that resource.
     let unanswered = ik::table.find((scope, key)).filter(ik::response_status.is_null());
     let take_over = (ik::owner.eq(owner), ik::created_at.eq(now));
-    // Guarded by the dead owner: of two retries taking over at once, one wins.
+    // Guarded by the previous owner: of two retries taking over at once, one wins.
     let taken = match running_on.as_deref() {
         Some(dead) => diesel::update(unanswered.filter(ik::owner.eq(dead))).set(take_over).execute(conn)?,
         None => diesel::update(unanswered.filter(ik::owner.is_null())).set(take_over).execute(conn)?,
     };
-    Ok(if taken == 1 { Claim::New } else { Claim::InFlight })
+    Ok(match (taken, made) {
+        (1, Some(resource)) => Claim::Resume { resource },
+        (1, None) => Claim::New,
+        _ => Claim::InFlight,
+    })
+}
+
+/// Lets an unanswered key go without forgetting it (the provider failed after the resource was
+/// made): the retry the 502 invites resumes it at once.
+pub fn let_go(conn: &mut DbConnection, scope: &str, key: &str) -> Result<(), DbError> {
+    diesel::update(ik::table.find((scope, key)).filter(ik::response_status.is_null()))
+        .set(ik::owner.eq(None::<String>))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether a key other than (`scope`, `key`) is still unanswered on `resource`: a second
+/// operation on one payment is refused rather than run beside the first.
+pub fn another_open_on(conn: &mut DbConnection, resource: &str, scope: &str, key: &str) -> Result<bool, DbError> {
+    let open = ik::table
+        .filter(ik::resource_id.eq(resource))
+        .filter(ik::response_status.is_null())
+        .filter(ik::scope.ne(scope).or(ik::key.ne(key)))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(open > 0)
+}
+
+/// Answers every key still open on `resource` (a refund the reconciler finished), so that their
+/// retries replay the outcome.
+pub fn complete_open_on(conn: &mut DbConnection, resource: &str, status: u16, body: &[u8]) -> Result<(), DbError> {
+    diesel::update(ik::table.filter(ik::resource_id.eq(resource)).filter(ik::response_status.is_null()))
+        .set((ik::response_status.eq(i32::from(status)), ik::response_body.eq(body)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Keeps the response for replays.
@@ -163,7 +246,7 @@ pub fn release(conn: &mut DbConnection, scope: &str, key: &str) -> Result<(), Db
 /// Deletes keys past their retention at `now`; run periodically.
 pub fn purge_expired(conn: &mut DbConnection, now: chrono::NaiveDateTime) -> Result<usize, DbError> {
     let expired_before = now - chrono::Duration::hours(RETENTION_HOURS);
-    Ok(diesel::delete(ik::table.filter(ik::created_at.lt(expired_before))).execute(conn)?)
+    Ok(diesel::delete(ik::table.filter(expired(expired_before))).execute(conn)?)
 }
 
 /// The request's fingerprint: method, path with query, and body.
@@ -175,6 +258,13 @@ fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
     hasher.update([0]);
     hasher.update(body);
     hex::encode(hasher.finalize())
+}
+
+/// The stored answer to an earlier request with the same key, marked as a replay.
+pub fn replay(status: u16, body: Vec<u8>) -> HttpResponse {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+    HttpResponse::build(status).content_type(content_type).insert_header((REPLAYED_HEADER, "true")).body(body)
 }
 
 fn problem(req: ServiceRequest, error: ApiError) -> ServiceResponse<BoxBody> {
@@ -213,8 +303,14 @@ pub async fn idempotent_posts(
     let hash = fingerprint(&req, &body);
 
     let claimed = {
-        let (scope, key, owner, now) = (scope.clone(), key.clone(), db.instance().to_owned(), db.clock().now());
-        db.run(move |conn| claim(conn, now, &owner, &scope, &key, &hash)).await
+        let request = KeyUse {
+            now: db.clock().now(),
+            owner: db.instance().to_owned(),
+            scope: scope.clone(),
+            key: key.clone(),
+            hash,
+        };
+        db.run(move |conn| claim(conn, &request, None)).await
     };
     match claimed.map_err(ApiError::from) {
         Err(e) => return Ok(problem(req, e)),
@@ -222,16 +318,9 @@ pub async fn idempotent_posts(
             return Ok(problem(req, ApiError::bare(ErrorCode::IdempotencyKeyReused)));
         }
         Ok(Claim::InFlight) => return Ok(problem(req, ApiError::bare(ErrorCode::IdempotencyInFlight))),
-        Ok(Claim::Replay { status, body }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
-            let response = HttpResponse::build(status)
-                .content_type(content_type)
-                .insert_header((REPLAYED_HEADER, "true"))
-                .body(body);
-            return Ok(req.into_response(response));
-        }
-        Ok(Claim::New) => {}
+        Ok(Claim::Replay { status, body }) => return Ok(req.into_response(replay(status, body))),
+        // Without a resource there is nothing to resume: the request runs.
+        Ok(Claim::New | Claim::Resume { .. }) => {}
     }
 
     req.set_payload(Payload::from(body));
@@ -290,12 +379,12 @@ mod tests {
         let Some((db, _guard)) = db(backend).await else { return };
         let outcome = db
             .run(|conn| {
-                let first = claim(conn, crate::db::now(), "me", "supplier:s1", "k", "hash-a")?;
-                let while_running = claim(conn, crate::db::now(), "me", "supplier:s1", "k", "hash-a")?;
-                let other_body = claim(conn, crate::db::now(), "me", "supplier:s1", "k", "hash-b")?;
-                let other_caller = claim(conn, crate::db::now(), "me", "supplier:s2", "k", "hash-b")?;
+                let first = claim(conn, &use_of("me", "supplier:s1", "k", "hash-a"), None)?;
+                let while_running = claim(conn, &use_of("me", "supplier:s1", "k", "hash-a"), None)?;
+                let other_body = claim(conn, &use_of("me", "supplier:s1", "k", "hash-b"), None)?;
+                let other_caller = claim(conn, &use_of("me", "supplier:s2", "k", "hash-b"), None)?;
                 complete(conn, "supplier:s1", "k", 201, b"{}")?;
-                let replay = claim(conn, crate::db::now(), "me", "supplier:s1", "k", "hash-a")?;
+                let replay = claim(conn, &use_of("me", "supplier:s1", "k", "hash-a"), None)?;
                 Ok::<_, DbError>((first, while_running, other_body, other_caller, replay))
             })
             .await
@@ -307,18 +396,22 @@ mod tests {
         assert_eq!(outcome.4, Claim::Replay { status: 201, body: b"{}".to_vec() });
     });
 
+    fn use_of(owner: &str, scope: &str, key: &str, hash: &str) -> KeyUse {
+        KeyUse { now: crate::db::now(), owner: owner.into(), scope: scope.into(), key: key.into(), hash: hash.into() }
+    }
+
     // Issue 8, finding 1: a key whose process died between the effect and its answer answered 409
     // for 24 hours.
     store_test!(x4_a_key_left_by_a_dead_process_is_taken_over_at_once, |backend| async move {
         let Some((db, _guard)) = db(backend).await else { return };
         let outcome = db
             .run(|conn| {
-                claim(conn, crate::db::now(), "crashed", "op:o", "k", "h")?;
+                claim(conn, &use_of("crashed", "op:o", "k", "h"), None)?;
                 crate::instance::beat(conn, "alive", crate::db::now())?;
-                claim(conn, crate::db::now(), "alive", "op:o", "k2", "h")?;
-                let over_dead = claim(conn, crate::db::now(), "me", "op:o", "k", "h")?;
-                let over_live = claim(conn, crate::db::now(), "me", "op:o", "k2", "h")?;
-                let again_by_me = claim(conn, crate::db::now(), "me", "op:o", "k", "h")?;
+                claim(conn, &use_of("alive", "op:o", "k2", "h"), None)?;
+                let over_dead = claim(conn, &use_of("me", "op:o", "k", "h"), None)?;
+                let over_live = claim(conn, &use_of("me", "op:o", "k2", "h"), None)?;
+                let again_by_me = claim(conn, &use_of("me", "op:o", "k", "h"), None)?;
                 Ok::<_, DbError>((over_dead, over_live, again_by_me))
             })
             .await
@@ -330,13 +423,13 @@ mod tests {
         let Some((db, _guard)) = db(backend).await else { return };
         let outcome = db
             .run(|conn| {
-                claim(conn, crate::db::now(), "me", "op:o", "k", "h")?;
+                claim(conn, &use_of("me", "op:o", "k", "h"), None)?;
                 release(conn, "op:o", "k")?;
-                let after_release = claim(conn, crate::db::now(), "me", "op:o", "k", "h")?;
+                let after_release = claim(conn, &use_of("me", "op:o", "k", "h"), None)?;
                 complete(conn, "op:o", "k", 200, b"old")?;
                 let long_ago = crate::db::now() - chrono::Duration::hours(RETENTION_HOURS + 1);
                 diesel::update(ik::table.find(("op:o", "k"))).set(ik::created_at.eq(long_ago)).execute(conn)?;
-                let after_expiry = claim(conn, crate::db::now(), "me", "op:o", "k", "other")?;
+                let after_expiry = claim(conn, &use_of("me", "op:o", "k", "other"), None)?;
                 let purged = purge_expired(conn, crate::db::now())?;
                 Ok::<_, DbError>((after_release, after_expiry, purged))
             })

@@ -9,6 +9,7 @@ diesel::table! {
         response_body -> Nullable<Binary>,
         created_at -> Timestamp,
         owner -> Nullable<Text>,
+        resource_id -> Nullable<Text>,
     }
 }
 

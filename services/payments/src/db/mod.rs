@@ -8,23 +8,17 @@ pub mod schema;
 
 use diesel::prelude::*;
 use platform::db::{DbConnection, DbError, now};
-use schema::{operations as ops, webhook_events};
+use schema::webhook_events;
 
 /// Provider event ids are remembered this long: providers retry for up to three days.
 pub const KEEP_WEBHOOK_IDS_DAYS: i64 = 30;
-/// Answered operations are kept as long as idempotency keys: after that, a key may be reused.
-pub const KEEP_OPERATIONS_HOURS: i64 = 24;
 
-/// Deletes delivered outbox events, old provider event ids and answered operations past their
-/// retention; unanswered operations stay, to be resumed.
+/// Deletes delivered outbox events and old provider event ids past their retention (the
+/// platform purges idempotency keys, keeping unanswered ones that name a payment or refund).
 pub fn purge_past_retention(conn: &mut DbConnection) -> Result<usize, DbError> {
     let ids_before = now() - chrono::Duration::days(KEEP_WEBHOOK_IDS_DAYS);
-    let ops_before = now() - chrono::Duration::hours(KEEP_OPERATIONS_HOURS);
     let mut purged = platform::outbox::purge_delivered(conn)?;
     purged += diesel::delete(webhook_events::table.filter(webhook_events::received_at.lt(ids_before))).execute(conn)?;
-    purged +=
-        diesel::delete(ops::table.filter(ops::response_status.is_not_null()).filter(ops::created_at.lt(ops_before)))
-            .execute(conn)?;
     Ok(purged)
 }
 
@@ -33,14 +27,18 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
     use platform::{
-        db::{Db, schema::outbox},
+        db::{
+            Db,
+            schema::{idempotency_keys as ik, outbox},
+        },
         store_test,
         testing::{TestDatabase, settings},
     };
 
     use super::*;
 
-    // Issue 8, finding 1: webhook ids, operations and delivered outbox rows were never purged.
+    // Issue 8, finding 1: webhook ids, operations and delivered outbox rows were never purged; an
+    // unanswered operation that made a payment stays, to be resumed.
     store_test!(p5_rows_past_retention_are_purged_and_the_rest_kept, |backend| async move {
         let Some(test_db) = TestDatabase::create(backend, "purge") else { return };
         let db = Db::connect(&settings(&test_db.url).database, crate::service().migrations).await.unwrap();
@@ -57,18 +55,21 @@ mod tests {
                         ))
                         .execute(conn)?;
                 }
-                for (key, answered, at) in
-                    [("old-done", true, old), ("old-open", false, old), ("new-done", true, fresh)]
-                {
-                    diesel::insert_into(ops::table)
+                for (key, answered, resource, at) in [
+                    ("old-done", true, Some("pay_1"), old),
+                    ("old-open", false, Some("pay_2"), old),
+                    ("old-open-nothing-made", false, None, old),
+                    ("new-done", true, Some("pay_3"), fresh),
+                ] {
+                    diesel::insert_into(ik::table)
                         .values((
-                            ops::scope.eq("service:groups"),
-                            ops::key.eq(key),
-                            ops::request_hash.eq("h"),
-                            ops::resource_id.eq("r"),
-                            ops::response_status.eq(answered.then_some(201)),
-                            ops::response_body.eq(answered.then_some("{}")),
-                            ops::created_at.eq(at),
+                            ik::scope.eq("service:groups"),
+                            ik::key.eq(key),
+                            ik::request_hash.eq("h"),
+                            ik::resource_id.eq(resource),
+                            ik::response_status.eq(answered.then_some(201)),
+                            ik::response_body.eq(answered.then_some(b"{}".to_vec())),
+                            ik::created_at.eq(at),
                         ))
                         .execute(conn)?;
                 }
@@ -78,15 +79,15 @@ mod tests {
                     .set((outbox::status.eq("delivered"), outbox::delivered_at.eq(Some(old))))
                     .execute(conn)?;
 
-                let purged = purge_past_retention(conn)?;
+                let purged = purge_past_retention(conn)? + platform::idempotency::purge_expired(conn, now())?;
                 let events: Vec<String> = webhook_events::table.select(webhook_events::event_id).load(conn)?;
-                let mut keys: Vec<String> = ops::table.select(ops::key).load(conn)?;
+                let mut keys: Vec<String> = ik::table.select(ik::key).load(conn)?;
                 keys.sort();
                 let waiting: i64 = outbox::table.count().get_result(conn)?;
                 Ok::<_, DbError>((purged, events, keys, waiting))
             })
             .await
             .unwrap();
-        assert_eq!(left, (3, vec!["evt_new".to_owned()], vec!["new-done".to_owned(), "old-open".to_owned()], 1));
+        assert_eq!(left, (4, vec!["evt_new".to_owned()], vec!["new-done".to_owned(), "old-open".to_owned()], 1));
     });
 }

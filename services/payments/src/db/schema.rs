@@ -39,19 +39,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    operations (scope, key) {
-        scope -> Text,
-        key -> Text,
-        request_hash -> Text,
-        resource_id -> Text,
-        response_status -> Nullable<Integer>,
-        response_body -> Nullable<Text>,
-        created_at -> Timestamp,
-        owner -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
     ledger_entries (id) {
         id -> Text,
         group_id -> Text,
@@ -91,7 +78,6 @@ diesel::joinable!(ledger_lines -> ledger_entries (entry_id));
 diesel::allow_tables_to_appear_in_same_query!(
     payments,
     refunds,
-    operations,
     ledger_entries,
     ledger_lines,
     webhook_events,

@@ -13,7 +13,9 @@ use platform::{
     outbox,
 };
 
-use super::idempotency::{OperationKey, answer, replay};
+use platform::idempotency::{KeyUse, replay};
+
+use super::idempotency::answer;
 use crate::access::ServiceOnly;
 use crate::db::{
     ledger,
@@ -43,10 +45,10 @@ pub async fn settle_group(
     group_id: web::Path<GroupId>,
 ) -> Result<HttpResponse, ApiError> {
     let group = group_id.into_inner();
-    let op = OperationKey::new(&req, &who, &serde_json::Value::Null)?;
+    let op = KeyUse::required(&req, &who, &serde_json::Value::Null)?;
     let answered = db
         .transaction(move |conn| {
-            match operations::claim(conn, op.now, &op.owner, &op.scope, &op.key, &op.hash, group)? {
+            match operations::claim(conn, &op, group)? {
                 Claim::Replay { status, body } => return Ok(Err((status, body))),
                 Claim::New | Claim::Resume { .. } => {}
             }
@@ -78,7 +80,7 @@ pub async fn settle_group(
             let books = ledger::books(conn, group)?;
             outbox::enqueue(conn, "group.settled", &books)?;
             let body = serde_json::to_string(&books).map_err(ApiError::internal)?;
-            operations::finish(conn, &op.scope, &op.key, 200, &body)?;
+            operations::finish(conn, &op, 200, &body)?;
             Ok(Ok(body))
         })
         .await?;

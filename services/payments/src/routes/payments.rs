@@ -14,7 +14,9 @@ use platform::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::idempotency::{OperationKey, answer, provider_failed, replay};
+use platform::idempotency::{KeyUse, replay};
+
+use super::idempotency::{answer, provider_failed};
 use crate::access::{ServiceOnly, ServiceOrOperator};
 use crate::{
     db::{
@@ -30,7 +32,7 @@ use crate::{
 /// What the first transaction decided.
 enum Step {
     Go(Box<PaymentRow>),
-    Replay(u16, String),
+    Replay(u16, Vec<u8>),
 }
 
 fn validate(body: &NewPayment, capture_now: bool, provider: &str) -> Result<PaymentRow, ApiError> {
@@ -78,33 +80,23 @@ async fn create_payment(
     body: NewPayment,
     capture_now: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let op = OperationKey::new(&req, &who, &body)?;
+    let op = KeyUse::required(&req, &who, &body)?;
     let draft = validate(&body, capture_now, provider.name())?;
     let group = body.group_id;
     let claim_op = op.clone();
     let step = db
-        .transaction(move |conn| {
-            match operations::claim(
-                conn,
-                claim_op.now,
-                &claim_op.owner,
-                &claim_op.scope,
-                &claim_op.key,
-                &claim_op.hash,
-                draft.id,
-            )? {
-                Claim::Replay { status, body } => Ok(Step::Replay(status, body)),
-                Claim::Resume { resource_id } => {
-                    let id = resource_id.parse().map_err(ApiError::internal)?;
-                    Ok(Step::Go(Box::new(payments::get(conn, id)?)))
+        .transaction(move |conn| match operations::claim(conn, &claim_op, draft.id)? {
+            Claim::Replay { status, body } => Ok(Step::Replay(status, body)),
+            Claim::Resume { resource_id } => {
+                let id = resource_id.parse().map_err(ApiError::internal)?;
+                Ok(Step::Go(Box::new(payments::get(conn, id)?)))
+            }
+            Claim::New => {
+                if ledger::settled_at(conn, group)?.is_some() {
+                    return Err(ApiError::conflict(format!("group {group} is settled")));
                 }
-                Claim::New => {
-                    if ledger::settled_at(conn, group)?.is_some() {
-                        return Err(ApiError::conflict(format!("group {group} is settled")));
-                    }
-                    payments::insert(conn, &draft)?;
-                    Ok(Step::Go(Box::new(draft)))
-                }
+                payments::insert(conn, &draft)?;
+                Ok(Step::Go(Box::new(draft)))
             }
         })
         .await?;
@@ -131,7 +123,7 @@ async fn create_payment(
             let current = payments::get(conn, row.id())?;
             let next = outcomes::apply(conn, &current, &outcome, capture_now.then_some(amount))?;
             let body = serde_json::to_string(&next.to_dto()).map_err(ApiError::internal)?;
-            operations::finish(conn, &op.scope, &op.key, 201, &body)?;
+            operations::finish(conn, &op, 201, &body)?;
             Ok::<_, ApiError>(body)
         })
         .await?;
@@ -191,7 +183,7 @@ pub async fn create_charge(
 /// Claims the key for an operation on an existing payment and checks it may happen.
 async fn begin_on_payment(
     db: &Db,
-    op: &OperationKey,
+    op: &KeyUse,
     id: PaymentId,
     check: impl FnOnce(&PaymentRow) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Step, ApiError> {
@@ -199,13 +191,13 @@ async fn begin_on_payment(
     db.transaction(move |conn| {
         payments::lock(conn, id)?;
         let row = payments::get(conn, id)?;
-        match operations::claim(conn, op.now, &op.owner, &op.scope, &op.key, &op.hash, row.id)? {
+        match operations::claim(conn, &op, row.id)? {
             Claim::Replay { status, body } => Ok(Step::Replay(status, body)),
             Claim::Resume { .. } => Ok(Step::Go(Box::new(row))),
             Claim::New => {
                 // Two captures (or a capture and a void) under different keys: the first goes to
                 // the provider, the other is refused rather than answered with the first's result.
-                if operations::another_open_on(conn, row.id, &op.scope, &op.key)? {
+                if operations::another_open_on(conn, row.id, &op)? {
                     return Err(ApiError::conflict("another operation on this payment is under way"));
                 }
                 let group = row.group_id.0;
@@ -223,7 +215,7 @@ async fn begin_on_payment(
 /// Records the provider's answer to an operation on `id` and stores the response.
 async fn finish_on_payment(
     db: &Db,
-    op: OperationKey,
+    op: KeyUse,
     id: PaymentId,
     outcome: crate::provider::Outcome,
     captured: Option<Money>,
@@ -237,7 +229,7 @@ async fn finish_on_payment(
                 return Err(ApiError::conflict(format!("the payment is {} now", next.state().as_str())));
             }
             let body = serde_json::to_string(&next.to_dto()).map_err(ApiError::internal)?;
-            operations::finish(conn, &op.scope, &op.key, 200, &body)?;
+            operations::finish(conn, &op, 200, &body)?;
             Ok(body)
         })
         .await?;
@@ -268,7 +260,7 @@ pub async fn capture_payment(
     body: Json<CaptureRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, body) = (id.into_inner(), body.into_inner());
-    let op = OperationKey::new(&req, &who, &body)?;
+    let op = KeyUse::required(&req, &who, &body)?;
     let requested = match &body.amount {
         Some(dto) => {
             let mut v = Violations::new();
@@ -321,7 +313,7 @@ pub async fn void_payment(
     id: web::Path<PaymentId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let op = OperationKey::new(&req, &who, &serde_json::Value::Null)?;
+    let op = KeyUse::required(&req, &who, &serde_json::Value::Null)?;
     let step = begin_on_payment(&db, &op, id, |row| row.book().check_void().map_err(payment_error)).await?;
     let row = match step {
         Step::Replay(status, body) => return Ok(replay(status, body)),

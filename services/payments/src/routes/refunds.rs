@@ -8,6 +8,7 @@ use platform::{
     auth::Authenticated,
     db::Db,
     error::Problem,
+    idempotency::{KeyUse, replay},
     json::Json,
     outbox,
     pagination::{PageParams, page},
@@ -16,7 +17,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{
-    idempotency::{OperationKey, answer, provider_failed, replay},
+    idempotency::{answer, provider_failed},
     payments::payment_error,
 };
 use crate::access::{ServiceOnly, ServiceOrOperator};
@@ -32,7 +33,7 @@ use crate::{
 
 enum Step {
     Go(Box<(RefundRow, PaymentRow)>),
-    Replay(u16, String),
+    Replay(u16, Vec<u8>),
 }
 
 /// Refunds part or all of a captured payment.
@@ -59,7 +60,7 @@ pub async fn create_refund(
     body: Json<NewRefund>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, body) = (id.into_inner(), body.into_inner());
-    let op = OperationKey::new(&req, &who, &body)?;
+    let op = KeyUse::required(&req, &who, &body)?;
     let mut v = Violations::new();
     let amount = body.amount.parse_non_negative("amount", &mut v);
     let reason = body.reason.as_ref().map_or("requested", |r| r.as_str()).to_owned();
@@ -72,15 +73,7 @@ pub async fn create_refund(
     let step = db
         .transaction(move |conn| {
             let payment = payments::get(conn, id)?;
-            match operations::claim(
-                conn,
-                claim_op.now,
-                &claim_op.owner,
-                &claim_op.scope,
-                &claim_op.key,
-                &claim_op.hash,
-                refund_id,
-            )? {
+            match operations::claim(conn, &claim_op, refund_id)? {
                 Claim::Replay { status, body } => return Ok(Step::Replay(status, body)),
                 Claim::Resume { resource_id } => {
                     let id = resource_id.parse().map_err(ApiError::internal)?;
@@ -132,7 +125,7 @@ pub async fn create_refund(
             record(conn, &refund, &outcome)?;
             let stored = payments::find_refund(conn, refund.id.0)?.ok_or_else(|| ApiError::not_found("refund"))?;
             let body = serde_json::to_string(&stored.to_dto(payment.currency())).map_err(ApiError::internal)?;
-            operations::finish(conn, &op.scope, &op.key, 201, &body)?;
+            operations::finish(conn, &op, 201, &body)?;
             Ok::<_, ApiError>(body)
         })
         .await?;

@@ -1,0 +1,2 @@
+DROP INDEX idempotency_keys_resource;
+ALTER TABLE idempotency_keys DROP COLUMN resource_id;
