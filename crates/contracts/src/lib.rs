@@ -2,6 +2,9 @@
 //! their documents are generated from. Money travels as a decimal string and an ISO 4217 code.
 
 pub mod catalog;
+#[cfg(feature = "client")]
+pub mod client;
+pub mod groups;
 pub mod money;
 pub mod payments;
 pub mod shipping;

@@ -19,6 +19,7 @@ pub struct CountOutOfRange;
 impl Count {
     pub const MIN: u32 = 1;
     pub const MAX: u32 = 1_000_000;
+    pub const ONE: Count = Count(1);
 
     pub fn new(n: u32) -> Result<Self, CountOutOfRange> {
         if (Self::MIN..=Self::MAX).contains(&n) { Ok(Self(n)) } else { Err(CountOutOfRange) }

@@ -59,9 +59,10 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     }
 
     let mut running = Vec::new();
-    for (entry, port) in ports {
+    for &(entry, port) in &ports {
         let database = format!("sqlite://{}/{}.db", data_dir.display(), entry.name);
         let child = Command::new(&exe)
+            .envs(wiring(entry.name, &options.host, &ports))
             .args(["serve", entry.name])
             .env("GROUPBUY_SERVER__HOST", &options.host)
             .env("GROUPBUY_SERVER__PORT", port.to_string())
@@ -96,6 +97,16 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     match exited {
         Some(name) => anyhow::bail!("{name} stopped unexpectedly; the suite was stopped"),
         None => Ok(()),
+    }
+}
+
+/// The variables that point a service at the others it calls.
+fn wiring(name: &str, host: &str, ports: &[(&'static ServiceEntry, u16)]) -> Vec<(String, String)> {
+    let url =
+        |service: &str| ports.iter().find(|(e, _)| e.name == service).map(|(_, port)| format!("http://{host}:{port}"));
+    match name {
+        "groups" => url("catalog").map(|u| ("GROUPBUY_GROUPS__CATALOG_URL".to_owned(), u)).into_iter().collect(),
+        _ => Vec::new(),
     }
 }
 

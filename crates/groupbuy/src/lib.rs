@@ -69,6 +69,19 @@ pub const SERVICES: &[ServiceEntry] = &[
             Box::pin(async move { shipping::build(shipping::config::with_defaults(settings)?).await })
         },
     },
+    ServiceEntry {
+        name: groups::NAME,
+        default_port: groups::DEFAULT_PORT,
+        def: groups::service,
+        start: |file| {
+            Box::pin(async move {
+                let config = groups::settings(file.as_deref())?;
+                platform::telemetry::init(&config.service.telemetry);
+                groups::build(config).await
+            })
+        },
+        build_with: |settings| Box::pin(async move { groups::build(groups::config::with_defaults(settings)?).await }),
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static ServiceEntry> {

@@ -53,7 +53,8 @@ fn serving(port: u16) -> bool {
 #[test]
 fn x8_the_services_die_with_a_killed_launcher_and_a_restart_works() {
     let data_dir = std::env::temp_dir().join(format!("groupbuy-launcher-{}", uuid::Uuid::new_v4()));
-    let ports = [("catalog", free_port()), ("payments", free_port()), ("shipping", free_port())];
+    let ports =
+        [("catalog", free_port()), ("groups", free_port()), ("payments", free_port()), ("shipping", free_port())];
 
     let mut first = up(&data_dir, &ports);
     assert!(ports.iter().all(|(_, port)| serving(*port)));
@@ -226,8 +227,9 @@ async fn x4_through_sigkills_every_key_has_one_effect_and_the_books_balance() {
     });
     println!("crash test seed {seed} (replay with GROUPBUY_CRASH_SEED={seed})");
     let data_dir = std::env::temp_dir().join(format!("groupbuy-crash-{}", uuid::Uuid::new_v4()));
-    let ports = [("catalog", free_port()), ("payments", free_port()), ("shipping", free_port())];
-    let [catalog, payments, shipping] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
+    let ports =
+        [("catalog", free_port()), ("groups", free_port()), ("payments", free_port()), ("shipping", free_port())];
+    let [catalog, _groups, payments, shipping] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
     let launcher = std::sync::Arc::new(std::sync::Mutex::new(up(&data_dir, &ports)));
 
     let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();

@@ -1,0 +1,175 @@
+//! Groups bodies (PRODUCT.md G1-G10).
+
+use chrono::{DateTime, Utc};
+use domain::{
+    Count, GroupId, ProductId, SupplierId, TierBasis,
+    group::{GroupMode, GroupState, MemberState, PaymentPlan},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{
+    MoneyDto,
+    catalog::Product,
+    payments::{MethodType, PaymentMethodInput},
+};
+
+/// Starts a group for one product (G1). The creator is its organizer; a shopper who creates one
+/// is its leader.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGroup {
+    pub product_id: ProductId,
+    /// Only `tiered` is taken for now; the other modes arrive with their services.
+    pub mode: GroupMode,
+    /// Fewer members when the window closes and the group fails.
+    pub min_members: Count,
+    #[serde(default)]
+    pub max_members: Option<Count>,
+    /// Units the group may take in all.
+    #[serde(default)]
+    pub max_quantity: Option<Count>,
+    /// When joining opens; now when absent.
+    #[serde(default)]
+    pub opens_at: Option<DateTime<Utc>>,
+    /// When joining closes and the price is fixed; within a year.
+    pub closes_at: DateTime<Utc>,
+    /// How members may pay; each member chooses one (002:6-7). Card only when absent.
+    #[serde(default)]
+    #[schema(min_items = 1, max_items = 2)]
+    pub payment_methods: Option<Vec<MethodType>>,
+}
+
+/// A group as anyone may read it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Group {
+    pub id: GroupId,
+    pub mode: GroupMode,
+    pub state: GroupState,
+    pub product_id: ProductId,
+    pub supplier_id: SupplierId,
+    /// The product's terms as they were when the group started (C5): later catalog edits do not
+    /// change a running group.
+    pub product: Product,
+    pub min_members: u32,
+    pub max_members: Option<u32>,
+    pub max_quantity: Option<u32>,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub payment_methods: Vec<MethodType>,
+    /// Whether members are held at join and captured at close, or charged at join and refunded
+    /// the difference (a window longer than a card hold lasts).
+    pub payment_plan: PaymentPlan,
+    pub member_count: u32,
+    pub quantity: u32,
+    /// What a unit costs if the group closed now.
+    pub current_unit_price: MoneyDto,
+    /// The price fixed at close.
+    pub final_unit_price: Option<MoneyDto>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A group as its organizer sees it when created: with the invite code to share.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreatedGroup {
+    #[serde(flatten)]
+    pub group: Group,
+    /// Unguessable; lets the people the organizer invites find and join the group.
+    pub invite_code: String,
+}
+
+/// One page of groups.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GroupPage {
+    pub items: Vec<Group>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Joins a group (G3): an obligation to buy `quantity` units at the price the group reaches.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    pub quantity: Count,
+    /// One of the group's payment methods.
+    pub payment_method: PaymentMethodInput,
+}
+
+/// A member's place in a group, as the member, the organizer and the operator see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Membership {
+    pub group_id: GroupId,
+    /// The shopper (the token's subject).
+    pub shopper: String,
+    /// How others see the member.
+    pub alias: String,
+    pub quantity: u32,
+    pub state: MemberState,
+    pub payment_method: MethodType,
+    /// What is held (or charged) at join: the most the member can owe.
+    pub held: MoneyDto,
+    pub failure_code: Option<String>,
+    pub joined_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A member as everyone else sees it: no shopper id (G5).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicMember {
+    pub alias: String,
+    pub quantity: u32,
+    pub state: MemberState,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// The member list: in full for the organizer and the operator, pseudonymous for others; `view`
+/// says which.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "view", rename_all = "snake_case")]
+pub enum MemberList {
+    Full { members: Vec<Membership> },
+    Pseudonymous { members: Vec<PublicMember> },
+}
+
+/// The next cheaper tier.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NextTierDto {
+    pub basis: TierBasis,
+    /// How many more members (or units) beyond the quoted ones reach it.
+    pub more_needed: u32,
+    pub unit_price: MoneyDto,
+}
+
+/// What a unit would cost if more joined (G10).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct QuoteDto {
+    pub group_id: GroupId,
+    pub member_count: u32,
+    pub quantity: u32,
+    pub unit_price_now: MoneyDto,
+    /// With the added members or units.
+    pub unit_price_then: MoneyDto,
+    pub next_tier: Option<NextTierDto>,
+}
+
+/// One point of a group's history (G5): what it held after an event.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HistoryPoint {
+    /// Rises by one per event, from 1; the SSE event id.
+    pub sequence: i64,
+    /// `created`, `joined`, `left`, `released`, `closed`, `failed`, `cancelled`, `settled`.
+    pub kind: String,
+    pub state: GroupState,
+    pub member_count: u32,
+    pub quantity: u32,
+    pub unit_price: MoneyDto,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The series, or the one point in force at `at`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct History {
+    pub group_id: GroupId,
+    pub points: Vec<HistoryPoint>,
+}

@@ -1,0 +1,3 @@
+DROP TABLE group_events;
+DROP TABLE members;
+DROP TABLE groups;

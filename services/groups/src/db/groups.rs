@@ -1,0 +1,198 @@
+//! Groups and their history. A group's tally and event count move only through guarded updates,
+//! so events are numbered 1, 2, 3 … without gaps and the caps hold under any concurrency.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use domain::{
+    GroupId, ProductId, SupplierId,
+    group::{GroupMode, GroupState},
+};
+use platform::db::{DbConnection, StoreError, Stored};
+
+use super::{
+    rows::{EventRow, GroupRow},
+    schema::{group_events, groups},
+};
+
+/// `GET /v1/groups` filters.
+#[derive(Debug, Default, Clone)]
+pub struct GroupFilter {
+    pub state: Option<GroupState>,
+    pub mode: Option<GroupMode>,
+    pub product_id: Option<ProductId>,
+    pub supplier_id: Option<SupplierId>,
+}
+
+/// Stores a new group with its first event, `created`.
+pub fn insert(conn: &mut DbConnection, row: &GroupRow, unit_price_minor: i64) -> Result<(), StoreError> {
+    diesel::insert_into(groups::table).values(row).execute(conn)?;
+    record_event(conn, row, "created", unit_price_minor, row.created_at)
+}
+
+/// Appends the event numbered `row.event_count` with the tally and state in `row`.
+pub fn record_event(
+    conn: &mut DbConnection,
+    row: &GroupRow,
+    kind: &str,
+    unit_price_minor: i64,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let event = EventRow {
+        group_id: row.id,
+        sequence: row.event_count,
+        kind: kind.to_owned(),
+        state: row.state,
+        member_count: row.member_count,
+        quantity: row.quantity,
+        unit_price_minor,
+        recorded_at: at,
+    };
+    diesel::insert_into(group_events::table).values(&event).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: GroupId) -> Result<Option<GroupRow>, StoreError> {
+    Ok(groups::table.find(Stored(id)).select(GroupRow::as_select()).first(conn).optional()?)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &GroupFilter,
+    after: Option<GroupId>,
+    limit: i64,
+) -> Result<Vec<GroupRow>, StoreError> {
+    let mut query = groups::table.order(groups::id.asc()).limit(limit).select(GroupRow::as_select()).into_boxed();
+    if let Some(state) = filter.state {
+        query = query.filter(groups::state.eq(Stored(state)));
+    }
+    if let Some(mode) = filter.mode {
+        query = query.filter(groups::mode.eq(Stored(mode)));
+    }
+    if let Some(product) = filter.product_id {
+        query = query.filter(groups::product_id.eq(Stored(product)));
+    }
+    if let Some(supplier) = filter.supplier_id {
+        query = query.filter(groups::supplier_id.eq(Stored(supplier)));
+    }
+    if let Some(after) = after {
+        query = query.filter(groups::id.gt(Stored(after)));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Adds one member with `quantity` units if the group is still open at `now` and the caps allow
+/// it; the group as it is afterwards, or `None` when the guard refused.
+pub fn take_seat(
+    conn: &mut DbConnection,
+    id: GroupId,
+    quantity: u32,
+    now: NaiveDateTime,
+) -> Result<Option<GroupRow>, StoreError> {
+    let q = i64::from(quantity);
+    let fits_members = groups::max_members.is_null().or(groups::max_members.ge((groups::member_count + 1).nullable()));
+    let fits_quantity = groups::max_quantity.is_null().or(groups::max_quantity.ge((groups::quantity + q).nullable()));
+    let taken = diesel::update(
+        groups::table
+            .find(Stored(id))
+            .filter(groups::state.eq(Stored(GroupState::Open)))
+            .filter(groups::opens_at.le(now))
+            .filter(groups::closes_at.gt(now))
+            .filter(fits_members)
+            .filter(fits_quantity),
+    )
+    .set((
+        groups::member_count.eq(groups::member_count + 1),
+        groups::quantity.eq(groups::quantity + q),
+        groups::seats_taken.eq(groups::seats_taken + 1),
+        groups::event_count.eq(groups::event_count + 1),
+        groups::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if taken == 0 {
+        return Ok(None);
+    }
+    find(conn, id)
+}
+
+/// Gives back a seat of `quantity` units (a member left, or its payment failed) while the group
+/// is open; the group afterwards, or `None` if it is no longer open.
+pub fn free_seat(
+    conn: &mut DbConnection,
+    id: GroupId,
+    quantity: u32,
+    now: NaiveDateTime,
+) -> Result<Option<GroupRow>, StoreError> {
+    let q = i64::from(quantity);
+    let freed = diesel::update(
+        groups::table
+            .find(Stored(id))
+            .filter(groups::state.eq(Stored(GroupState::Open)))
+            .filter(groups::member_count.ge(1))
+            .filter(groups::quantity.ge(q)),
+    )
+    .set((
+        groups::member_count.eq(groups::member_count - 1),
+        groups::quantity.eq(groups::quantity - q),
+        groups::event_count.eq(groups::event_count + 1),
+        groups::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if freed == 0 {
+        return Ok(None);
+    }
+    find(conn, id)
+}
+
+/// Moves the group from `from` to `to` (guarded: false if it was no longer `from`), counting one
+/// event; the group afterwards.
+pub fn transition(
+    conn: &mut DbConnection,
+    id: GroupId,
+    from: GroupState,
+    to: GroupState,
+    final_unit_price_minor: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<Option<GroupRow>, StoreError> {
+    let moved = diesel::update(groups::table.find(Stored(id)).filter(groups::state.eq(Stored(from))))
+        .set((
+            groups::state.eq(Stored(to)),
+            groups::final_unit_price_minor.eq(final_unit_price_minor),
+            groups::event_count.eq(groups::event_count + 1),
+            groups::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if moved == 0 {
+        return Ok(None);
+    }
+    find(conn, id)
+}
+
+/// Open groups whose window ended by `now`, oldest deadline first.
+pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Result<Vec<GroupId>, StoreError> {
+    let ids: Vec<Stored<GroupId>> = groups::table
+        .filter(groups::state.eq(Stored(GroupState::Open)))
+        .filter(groups::closes_at.le(now))
+        .order(groups::closes_at.asc())
+        .limit(limit)
+        .select(groups::id)
+        .load(conn)?;
+    Ok(ids.into_iter().map(|id| id.0).collect())
+}
+
+/// The history: every event, or the last one recorded by `at`.
+pub fn history(
+    conn: &mut DbConnection,
+    id: GroupId,
+    at: Option<NaiveDateTime>,
+    after_sequence: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    let events = group_events::table.filter(group_events::group_id.eq(Stored(id))).select(EventRow::as_select());
+    Ok(match at {
+        Some(at) => {
+            events.filter(group_events::recorded_at.le(at)).order(group_events::sequence.desc()).limit(1).load(conn)?
+        }
+        None => {
+            events.filter(group_events::sequence.gt(after_sequence)).order(group_events::sequence.asc()).load(conn)?
+        }
+    })
+}

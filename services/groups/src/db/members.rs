@@ -1,0 +1,50 @@
+//! Members of groups. A member's state moves only through guarded updates on its current state.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use domain::{GroupId, group::MemberState};
+use platform::db::{DbConnection, StoreError, Stored};
+
+use super::{rows::MemberRow, schema::members};
+
+pub fn insert(conn: &mut DbConnection, row: &MemberRow) -> Result<(), StoreError> {
+    diesel::insert_into(members::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// The shopper's seat in the group, if it holds one.
+pub fn seated(conn: &mut DbConnection, group: GroupId, shopper: &str) -> Result<Option<MemberRow>, StoreError> {
+    let holding: Vec<Stored<MemberState>> =
+        [MemberState::Reserved, MemberState::Held, MemberState::Paid].into_iter().map(Stored).collect();
+    Ok(members::table
+        .filter(members::group_id.eq(Stored(group)))
+        .filter(members::shopper.eq(shopper))
+        .filter(members::state.eq_any(holding))
+        .select(MemberRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Every member of the group, in joining order.
+pub fn of_group(conn: &mut DbConnection, group: GroupId) -> Result<Vec<MemberRow>, StoreError> {
+    Ok(members::table
+        .filter(members::group_id.eq(Stored(group)))
+        .order(members::seat.asc())
+        .select(MemberRow::as_select())
+        .load(conn)?)
+}
+
+/// Moves the member from `from` to `to`; false if it was no longer `from`.
+pub fn set_state(
+    conn: &mut DbConnection,
+    id: &str,
+    from: MemberState,
+    to: MemberState,
+    failure_code: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let moved = diesel::update(members::table.find(id).filter(members::state.eq(Stored(from))))
+        .set((members::state.eq(Stored(to)), members::failure_code.eq(failure_code), members::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(moved == 1)
+}

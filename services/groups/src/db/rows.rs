@@ -1,0 +1,198 @@
+//! Rows as stored, and their wire forms.
+
+use chrono::NaiveDateTime;
+use contracts::{
+    catalog::Product,
+    groups::{Group, HistoryPoint, Membership, PublicMember},
+    payments::MethodType,
+};
+use diesel::prelude::*;
+use domain::{
+    Count, Currency, GroupId, Money, ProductId, SupplierId,
+    group::{GroupMode, GroupState, Limits, MemberState, PaymentPlan, Tally},
+};
+use platform::{auth::Role, db::Stored};
+
+use super::schema::{group_events, groups, members};
+use crate::model::Terms;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = groups)]
+pub struct GroupRow {
+    pub id: Stored<GroupId>,
+    pub mode: Stored<GroupMode>,
+    pub state: Stored<GroupState>,
+    pub product_id: Stored<ProductId>,
+    pub supplier_id: Stored<SupplierId>,
+    pub organizer: String,
+    pub organizer_role: Stored<Role>,
+    pub invite_code: String,
+    pub currency: Stored<Currency>,
+    pub product: String,
+    pub product_version: i64,
+    pub min_members: i32,
+    pub max_members: Option<i32>,
+    pub max_quantity: Option<i64>,
+    pub payment_methods: String,
+    pub payment_plan: Stored<PaymentPlan>,
+    pub opens_at: NaiveDateTime,
+    pub closes_at: NaiveDateTime,
+    pub member_count: i32,
+    pub quantity: i64,
+    pub seats_taken: i64,
+    pub event_count: i64,
+    pub final_unit_price_minor: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = members)]
+pub struct MemberRow {
+    pub id: String,
+    pub group_id: Stored<GroupId>,
+    pub shopper: String,
+    pub seat: i64,
+    pub quantity: i32,
+    pub payment_method: Stored<MethodType>,
+    pub state: Stored<MemberState>,
+    pub held_unit_price_minor: i64,
+    pub failure_code: Option<String>,
+    pub joined_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = group_events)]
+pub struct EventRow {
+    pub group_id: Stored<GroupId>,
+    pub sequence: i64,
+    pub kind: String,
+    pub state: Stored<GroupState>,
+    pub member_count: i32,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+    pub recorded_at: NaiveDateTime,
+}
+
+/// A count the schema bounds (CHECK constraints, `Count` on the way in) as an unsigned number.
+fn count(n: impl TryInto<u32>) -> u32 {
+    n.try_into().unwrap_or(0)
+}
+
+fn bounded(n: Option<impl Into<i64>>) -> Option<Count> {
+    n.and_then(|n| Count::try_from(n.into()).ok())
+}
+
+impl GroupRow {
+    pub fn id(&self) -> GroupId {
+        self.id.0
+    }
+
+    pub fn state(&self) -> GroupState {
+        self.state.0
+    }
+
+    pub fn tally(&self) -> Tally {
+        Tally { members: count(self.member_count), quantity: count(self.quantity) }
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            min_members: bounded(Some(self.min_members)).unwrap_or(Count::ONE),
+            max_members: bounded(self.max_members),
+            max_quantity: bounded(self.max_quantity),
+        }
+    }
+
+    pub fn product(&self) -> anyhow::Result<Product> {
+        Ok(serde_json::from_str(&self.product)?)
+    }
+
+    pub fn terms(&self) -> anyhow::Result<Terms> {
+        Terms::of(&self.product()?)
+    }
+
+    pub fn money(&self, minor: i64) -> Money {
+        Money::from_minor(minor, self.currency.0)
+    }
+
+    pub fn payment_methods(&self) -> anyhow::Result<Vec<MethodType>> {
+        Ok(serde_json::from_str(&self.payment_methods)?)
+    }
+
+    pub fn to_dto(&self) -> anyhow::Result<Group> {
+        let product = self.product()?;
+        let terms = Terms::of(&product)?;
+        Ok(Group {
+            id: self.id(),
+            mode: self.mode.0,
+            state: self.state(),
+            product_id: self.product_id.0,
+            supplier_id: self.supplier_id.0,
+            product,
+            min_members: count(self.min_members),
+            max_members: self.max_members.map(count),
+            max_quantity: self.max_quantity.map(count),
+            opens_at: self.opens_at.and_utc(),
+            closes_at: self.closes_at.and_utc(),
+            payment_methods: self.payment_methods()?,
+            payment_plan: self.payment_plan.0,
+            member_count: count(self.member_count),
+            quantity: count(self.quantity),
+            current_unit_price: terms.price().at(self.tally()).into(),
+            final_unit_price: self.final_unit_price_minor.map(|m| self.money(m).into()),
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+        })
+    }
+}
+
+impl MemberRow {
+    /// How other shoppers see the member.
+    pub fn alias(&self) -> String {
+        format!("member {}", self.seat)
+    }
+
+    pub fn to_dto(&self, currency: Currency) -> Membership {
+        // Bounded at join (below `Money::LIMIT`), so the product fits.
+        let held = Money::from_minor(self.held_unit_price_minor, currency)
+            .times(count(self.quantity))
+            .unwrap_or_else(|_| Money::zero(currency));
+        Membership {
+            group_id: self.group_id.0,
+            shopper: self.shopper.clone(),
+            alias: self.alias(),
+            quantity: count(self.quantity),
+            state: self.state.0,
+            payment_method: self.payment_method.0,
+            held: held.into(),
+            failure_code: self.failure_code.clone(),
+            joined_at: self.joined_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+        }
+    }
+
+    pub fn to_public(&self) -> PublicMember {
+        PublicMember {
+            alias: self.alias(),
+            quantity: count(self.quantity),
+            state: self.state.0,
+            joined_at: self.joined_at.and_utc(),
+        }
+    }
+}
+
+impl EventRow {
+    pub fn to_dto(&self, currency: Currency) -> HistoryPoint {
+        HistoryPoint {
+            sequence: self.sequence,
+            kind: self.kind.clone(),
+            state: self.state.0,
+            member_count: count(self.member_count),
+            quantity: count(self.quantity),
+            unit_price: Money::from_minor(self.unit_price_minor, currency).into(),
+            recorded_at: self.recorded_at.and_utc(),
+        }
+    }
+}

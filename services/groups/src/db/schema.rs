@@ -1,0 +1,64 @@
+//! The groups tables, portable across SQLite and PostgreSQL.
+
+diesel::table! {
+    groups (id) {
+        id -> Text,
+        mode -> Text,
+        state -> Text,
+        product_id -> Text,
+        supplier_id -> Text,
+        organizer -> Text,
+        organizer_role -> Text,
+        invite_code -> Text,
+        currency -> Text,
+        product -> Text,
+        product_version -> BigInt,
+        min_members -> Integer,
+        max_members -> Nullable<Integer>,
+        max_quantity -> Nullable<BigInt>,
+        payment_methods -> Text,
+        payment_plan -> Text,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        member_count -> Integer,
+        quantity -> BigInt,
+        seats_taken -> BigInt,
+        event_count -> BigInt,
+        final_unit_price_minor -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    members (id) {
+        id -> Text,
+        group_id -> Text,
+        shopper -> Text,
+        seat -> BigInt,
+        quantity -> Integer,
+        payment_method -> Text,
+        state -> Text,
+        held_unit_price_minor -> BigInt,
+        failure_code -> Nullable<Text>,
+        joined_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    group_events (group_id, sequence) {
+        group_id -> Text,
+        sequence -> BigInt,
+        kind -> Text,
+        state -> Text,
+        member_count -> Integer,
+        quantity -> BigInt,
+        unit_price_minor -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(members -> groups (group_id));
+diesel::joinable!(group_events -> groups (group_id));
+diesel::allow_tables_to_appear_in_same_query!(groups, members, group_events);

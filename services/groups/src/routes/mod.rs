@@ -1,0 +1,22 @@
+//! The groups HTTP API.
+
+mod create;
+mod lifecycle;
+mod members;
+mod progress;
+mod read;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every groups route; the OpenAPI document is collected from the same calls.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create::create_group)
+        .service(read::list_groups)
+        .service(read::get_group)
+        .service(lifecycle::cancel_group)
+        .service(members::join_group)
+        .service(members::leave_group)
+        .service(members::list_members)
+        .service(progress::get_quote)
+        .service(progress::get_history);
+}

@@ -1,0 +1,83 @@
+//! `GET /v1/groups` and `GET /v1/groups/{id}`: public reads (PRODUCT.md G5).
+
+use actix_web::{get, web};
+use contracts::groups::{Group, GroupPage};
+use domain::{
+    GroupId, ProductId, SupplierId,
+    group::{GroupMode, GroupState},
+};
+use platform::{
+    ApiError,
+    db::Db,
+    error::Problem,
+    pagination::{PageParams, page},
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::db::{
+    groups::{self, GroupFilter},
+    rows::GroupRow,
+};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListGroupsParams {
+    pub state: Option<GroupState>,
+    pub mode: Option<GroupMode>,
+    pub product_id: Option<ProductId>,
+    pub supplier_id: Option<SupplierId>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+/// Lists groups, oldest first, one page at a time.
+#[utoipa::path(
+    tag = "groups",
+    params(ListGroupsParams),
+    responses(
+        (status = 200, body = GroupPage),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/groups")]
+pub async fn list_groups(
+    db: web::Data<Db>,
+    params: web::Query<ListGroupsParams>,
+) -> Result<web::Json<GroupPage>, ApiError> {
+    let params = params.into_inner();
+    let paging = PageParams { cursor: params.cursor, limit: params.limit };
+    let (limit, after) = (paging.limit()?, paging.after_as()?);
+    let filter = GroupFilter {
+        state: params.state,
+        mode: params.mode,
+        product_id: params.product_id,
+        supplier_id: params.supplier_id,
+    };
+    let rows = db.run(move |conn| groups::list(conn, &filter, after, i64::from(limit) + 1)).await?;
+    let (rows, next_cursor) = page(rows, limit, |r| r.id.to_string());
+    let items = rows.iter().map(GroupRow::to_dto).collect::<anyhow::Result<_>>().map_err(ApiError::internal)?;
+    Ok(web::Json(GroupPage { items, next_cursor }))
+}
+
+/// Reads a group: its product snapshot, conditions, tally and current price.
+#[utoipa::path(
+    tag = "groups",
+    params(("id" = GroupId, Path)),
+    responses(
+        (status = 200, body = Group),
+    )
+)]
+#[get("/v1/groups/{id}")]
+pub async fn get_group(db: web::Data<Db>, id: web::Path<GroupId>) -> Result<web::Json<Group>, ApiError> {
+    let row = db.run(move |conn| find(conn, id.into_inner())).await?;
+    Ok(web::Json(row.to_dto().map_err(ApiError::internal)?))
+}
+
+/// The group, or a 404 problem.
+pub fn find(conn: &mut platform::db::DbConnection, id: GroupId) -> Result<GroupRow, ApiError> {
+    groups::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("group {id}")))
+}

@@ -1,0 +1,139 @@
+//! Starts a real catalog and the groups service on free ports, each with a fresh database, and
+//! talks to them over HTTP.
+
+use domain::SupplierId;
+use platform::{
+    auth::Role,
+    testing::{TestBackend, TestDatabase, settings, token},
+};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub address: String,
+    pub catalog: String,
+    pub client: reqwest::Client,
+    /// The groups service's clock, for moving time forward.
+    pub clock: platform::clock::Clock,
+    _dbs: (TestDatabase, TestDatabase),
+}
+
+/// Catalog and groups on `backend`, or `None` when PostgreSQL tests are skipped on purpose.
+pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
+    let catalog_db = TestDatabase::create(backend, "catalog")?;
+    let catalog = catalog::build(settings(&catalog_db.url)).await.expect("catalog starts");
+    let catalog_address = format!("http://127.0.0.1:{}", catalog.port());
+    tokio::spawn(catalog.run_until_stopped());
+
+    let db = TestDatabase::create(backend, "groups")?;
+    let mut config = groups::config::with_defaults(settings(&db.url)).expect("defaults");
+    config.groups.catalog_url = catalog_address.clone();
+    let app = groups::build(config).await.expect("groups starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let clock = app.db().clock().clone();
+    tokio::spawn(app.run_until_stopped());
+    Some(TestApp { address, catalog: catalog_address, client: reqwest::Client::new(), clock, _dbs: (catalog_db, db) })
+}
+
+pub fn operator() -> String {
+    token(Role::Operator, "op-1", None)
+}
+
+pub fn shopper(name: &str) -> String {
+    token(Role::Shopper, name, None)
+}
+
+pub fn supplier(id: SupplierId) -> String {
+    token(Role::Supplier, &format!("supplier-user-{id}"), Some(id))
+}
+
+/// A card the sandbox authorizes.
+pub fn card() -> Value {
+    json!({ "type": "card", "token": "4242424242424242" })
+}
+
+/// An RFC 3339 time `minutes` from now.
+pub fn in_minutes(minutes: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339()
+}
+
+impl TestApp {
+    pub fn request(&self, method: Method, path: &str, bearer: Option<&str>) -> RequestBuilder {
+        let builder = self.client.request(method, format!("{}{path}", self.address));
+        match bearer {
+            Some(t) => builder.bearer_auth(t),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path, None).send().await.expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.expect("json")
+    }
+
+    pub async fn post(&self, path: &str, bearer: &str, body: &Value) -> Response {
+        self.request(Method::POST, path, Some(bearer)).json(body).send().await.expect("request")
+    }
+
+    /// Registers a supplier in catalog and publishes a product with tiers 1-9 at 100.00 and 10+
+    /// at 80.00 by member count; returns both ids.
+    pub async fn tiered_product(&self) -> (SupplierId, String) {
+        let res = self
+            .client
+            .post(format!("{}/v1/suppliers", self.catalog))
+            .bearer_auth(operator())
+            .json(&json!({ "name": "Acme" }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 201);
+        let supplier_id: SupplierId =
+            res.json::<Value>().await.expect("json")["id"].as_str().expect("id").parse().expect("uuid");
+        let product = json!({
+            "name": "Espresso machine",
+            "list_price": { "amount": "100.00", "currency": "EUR" },
+            "details": { "kind": "specific", "manufacturer": "Acme", "model": "ESP-1" },
+            "price_tiers": { "basis": "member_count", "tiers": [
+                { "min": 10, "unit_price": { "amount": "80.00", "currency": "EUR" } }
+            ] }
+        });
+        let res = self
+            .client
+            .post(format!("{}/v1/products", self.catalog))
+            .bearer_auth(supplier(supplier_id))
+            .json(&product)
+            .send()
+            .await
+            .expect("request");
+        let body: Value = res.json().await.expect("json");
+        (supplier_id, body["id"].as_str().unwrap_or_else(|| panic!("product created: {body}")).to_owned())
+    }
+
+    /// Starts a tiered group as `organizer`; panics unless it is created.
+    pub async fn start_group(&self, organizer: &str, product_id: &str, extra: Value) -> Value {
+        let mut body =
+            json!({ "product_id": product_id, "mode": "tiered", "min_members": 3, "closes_at": in_minutes(60) });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let res = self.post("/v1/groups", organizer, &body).await;
+        let status = res.status();
+        let json: Value = res.json().await.expect("json");
+        assert_eq!(status, 201, "{json}");
+        json
+    }
+
+    pub async fn join(&self, group: &str, shopper_token: &str, quantity: u32) -> Response {
+        self.post(
+            &format!("/v1/groups/{group}/members"),
+            shopper_token,
+            &json!({ "quantity": quantity, "payment_method": card() }),
+        )
+        .await
+    }
+}

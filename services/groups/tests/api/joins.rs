@@ -1,0 +1,107 @@
+//! Joining and leaving (PRODUCT.md G3): inside the window, within the caps whatever the
+//! concurrency, one seat per shopper, the same membership for the same Idempotency-Key.
+
+use platform::store_test;
+use serde_json::{Value, json};
+
+use crate::helpers::{card, shopper, spawn_app, supplier};
+
+store_test!(g3_joins_take_seats_and_the_price_follows_the_tiers, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (_, product) = app.tiered_product().await;
+    let group = app.start_group(&shopper("leader"), &product, json!({})).await;
+    let id = group["id"].as_str().unwrap();
+    for n in 0..12 {
+        let res = app.join(id, &shopper(&format!("m{n}")), 1).await;
+        assert_eq!(res.status(), 201);
+    }
+    let read = app.get_json(&format!("/v1/groups/{id}")).await;
+    assert_eq!((read["member_count"].as_u64(), read["quantity"].as_u64()), (Some(12), Some(12)));
+    assert_eq!(read["current_unit_price"]["amount"], "80.00");
+
+    let again = app.join(id, &shopper("m0"), 1).await;
+    assert_eq!(again.status(), 409, "one seat per shopper");
+
+    // The same Idempotency-Key gives the same membership.
+    let keyed = |key: &'static str| {
+        app.request(reqwest::Method::POST, &format!("/v1/groups/{id}/members"), Some(&shopper("late")))
+            .header("idempotency-key", key)
+            .json(&json!({ "quantity": 2, "payment_method": card() }))
+            .send()
+    };
+    let first = keyed("join-late-1").await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let replay = keyed("join-late-1").await.unwrap();
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    assert_eq!(replay.json::<Value>().await.unwrap(), first);
+    assert_eq!(first["held"]["amount"], "200.00", "the most owed: 2 units at the price for 3 members");
+
+    let leave = app.request(reqwest::Method::DELETE, &format!("/v1/groups/{id}/members/me"), Some(&shopper("m3")));
+    let leave = leave.send().await.unwrap();
+    assert_eq!(leave.status(), 200);
+    assert_eq!(leave.json::<Value>().await.unwrap()["state"], "left");
+    let read = app.get_json(&format!("/v1/groups/{id}")).await;
+    assert_eq!((read["member_count"].as_u64(), read["quantity"].as_u64()), (Some(12), Some(13)));
+    let rejoin = app.join(id, &shopper("m3"), 1).await;
+    assert_eq!(rejoin.status(), 201, "a shopper who left may join again");
+
+    app.clock.advance(chrono::Duration::hours(2));
+    let late = app.join(id, &shopper("too-late"), 1).await;
+    assert_eq!(late.status(), 409);
+    let leave = app.request(reqwest::Method::DELETE, &format!("/v1/groups/{id}/members/me"), Some(&shopper("m4")));
+    assert_eq!(leave.send().await.unwrap().status(), 409, "leaving ends with the window");
+});
+
+store_test!(g3_concurrent_joins_never_exceed_the_caps, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (_, product) = app.tiered_product().await;
+    let group = app.start_group(&shopper("leader"), &product, json!({ "max_members": 50 })).await;
+    let id = group["id"].as_str().unwrap().to_owned();
+    let joins = (0..200).map(|n| {
+        let (app, id) = (&app, &id);
+        async move { app.join(id, &shopper(&format!("racer{n}")), 1).await.status().as_u16() }
+    });
+    let statuses = futures::future::join_all(joins).await;
+    let accepted = statuses.iter().filter(|&&s| s == 201).count();
+    let refused = statuses.iter().filter(|&&s| s == 409).count();
+    assert_eq!((accepted, refused), (50, 150), "{statuses:?}");
+    let read = app.get_json(&format!("/v1/groups/{id}")).await;
+    assert_eq!(read["member_count"].as_u64(), Some(50));
+    let history = app.get_json(&format!("/v1/groups/{id}/history")).await;
+    let points = history["points"].as_array().unwrap();
+    assert_eq!(points.len(), 51, "created and one event per seat");
+    let sequences: Vec<i64> = points.iter().map(|p| p["sequence"].as_i64().unwrap()).collect();
+    assert_eq!(sequences, (1..=51).collect::<Vec<_>>(), "numbered without gaps");
+});
+
+store_test!(g3_the_quantity_cap_holds_and_bad_joins_are_refused, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (owner, product) = app.tiered_product().await;
+    let group = app.start_group(&shopper("leader"), &product, json!({ "max_quantity": 10 })).await;
+    let id = group["id"].as_str().unwrap();
+    assert_eq!(app.join(id, &shopper("a"), 6).await.status(), 201);
+    let over = app.join(id, &shopper("b"), 5).await;
+    assert_eq!(over.status(), 409);
+    assert!(over.json::<Value>().await.unwrap()["detail"].as_str().unwrap().contains("only 4 more units"));
+    assert_eq!(app.join(id, &shopper("b"), 4).await.status(), 201);
+    assert_eq!(app.join(id, &shopper("c"), 1).await.status(), 409, "full");
+
+    let path = format!("/v1/groups/{id}/members");
+    let post = |body: Value, who: String| {
+        let (app, path) = (&app, &path);
+        async move { app.post(path, &who, &body).await }
+    };
+    let res = post(json!({ "quantity": 0, "payment_method": card() }), shopper("d")).await;
+    assert_eq!(res.status(), 422);
+    let res = post(json!({ "quantity": 1, "payment_method": { "type": "card" } }), shopper("d")).await;
+    assert_eq!(res.status(), 422, "a card needs a token");
+    let res = post(json!({ "quantity": 1, "payment_method": { "type": "bank_transfer" } }), shopper("d")).await;
+    assert_eq!(res.status(), 422, "the group takes cards only");
+    let res = post(json!({ "quantity": 1, "payment_method": card() }), supplier(owner)).await;
+    assert_eq!(res.status(), 403);
+    let missing = format!("/v1/groups/{}/members", uuid::Uuid::now_v7());
+    let res = app.post(&missing, &shopper("d"), &json!({ "quantity": 1, "payment_method": card() })).await;
+    assert_eq!(res.status(), 404);
+});
