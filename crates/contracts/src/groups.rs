@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::{
-    Count, GroupId, ProductId, SupplierId, TierBasis,
+    Count, GroupId, PaymentId, ProductId, SupplierId, TierBasis,
     group::{GroupMode, GroupState, MemberState, PaymentPlan},
 };
 use serde::{Deserialize, Serialize};
@@ -109,6 +109,9 @@ pub struct Membership {
     pub payment_method: MethodType,
     /// What is held (or charged) at join: the most the member can owe.
     pub held: MoneyDto,
+    /// The member's payment at payments, once it answered.
+    pub payment_id: Option<PaymentId>,
+    /// Why the payment failed, for a released seat.
     pub failure_code: Option<String>,
     pub joined_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

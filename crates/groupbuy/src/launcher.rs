@@ -43,6 +43,7 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     std::fs::create_dir_all(&options.data_dir)?;
     let data_dir = options.data_dir.canonicalize()?;
     let secret = crate::secret::load_or_create(&data_dir)?;
+    let webhook_secret = crate::secret::webhook_secret(&data_dir)?;
     let exe = std::env::current_exe()?;
 
     let ports: Vec<(&'static ServiceEntry, u16)> = SERVICES
@@ -62,7 +63,7 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     for &(entry, port) in &ports {
         let database = format!("sqlite://{}/{}.db", data_dir.display(), entry.name);
         let child = Command::new(&exe)
-            .envs(wiring(entry.name, &options.host, &ports))
+            .envs(wiring(entry.name, &options.host, &ports, &webhook_secret))
             .args(["serve", entry.name])
             .env("GROUPBUY_SERVER__HOST", &options.host)
             .env("GROUPBUY_SERVER__PORT", port.to_string())
@@ -100,14 +101,30 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     }
 }
 
-/// The variables that point a service at the others it calls.
-fn wiring(name: &str, host: &str, ports: &[(&'static ServiceEntry, u16)]) -> Vec<(String, String)> {
+/// The variables that point a service at the others it calls, and the secret payments signs its
+/// outcomes to groups with.
+fn wiring(
+    name: &str,
+    host: &str,
+    ports: &[(&'static ServiceEntry, u16)],
+    webhook_secret: &str,
+) -> Vec<(String, String)> {
     let url =
         |service: &str| ports.iter().find(|(e, _)| e.name == service).map(|(_, port)| format!("http://{host}:{port}"));
-    match name {
-        "groups" => url("catalog").map(|u| ("GROUPBUY_GROUPS__CATALOG_URL".to_owned(), u)).into_iter().collect(),
+    let pairs = match name {
+        "groups" => vec![
+            ("GROUPBUY_GROUPS__CATALOG_URL", url("catalog")),
+            ("GROUPBUY_GROUPS__PAYMENTS_URL", url("payments")),
+            ("GROUPBUY_GROUPS__SHIPPING_URL", url("shipping")),
+            ("GROUPBUY_GROUPS__PAYMENTS_WEBHOOK_SECRET", Some(webhook_secret.to_owned())),
+        ],
+        "payments" => vec![
+            ("GROUPBUY_PAYMENTS__SUBSCRIBER__URL", url("groups").map(|u| format!("{u}/v1/webhooks/payments"))),
+            ("GROUPBUY_PAYMENTS__SUBSCRIBER__SECRET", Some(webhook_secret.to_owned())),
+        ],
         _ => Vec::new(),
-    }
+    };
+    pairs.into_iter().filter_map(|(key, value)| Some((key.to_owned(), value?))).collect()
 }
 
 async fn wait_ready(client: &reqwest::Client, host: &str, service: &mut Running) -> anyhow::Result<()> {

@@ -6,18 +6,37 @@ use std::{fs, io::Write, path::Path};
 pub const FILE: &str = "dev-secret";
 const ENV: &str = "GROUPBUY_AUTH__SECRET";
 
+/// The Standard Webhooks secret payments signs its outcomes to groups with.
+pub const PAYMENTS_WEBHOOK_FILE: &str = "payments-webhook-secret";
+
 /// The configured secret, else the data folder's, made on first use.
 pub fn load_or_create(data_dir: &Path) -> anyhow::Result<String> {
     if let Ok(secret) = std::env::var(ENV) {
         return Ok(secret);
     }
-    let path = data_dir.join(FILE);
+    // Two v4 UUIDs: 244 bits from the OS's random source.
+    kept(data_dir, FILE, || format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()))
+}
+
+/// The data folder's webhook secret for payments → groups (`whsec_` and base64, as Standard
+/// Webhooks has it), made on first use.
+pub fn webhook_secret(data_dir: &Path) -> anyhow::Result<String> {
+    use base64::Engine;
+    kept(data_dir, PAYMENTS_WEBHOOK_FILE, || {
+        let bytes: Vec<u8> = (0..2).flat_map(|_| *uuid::Uuid::new_v4().as_bytes()).collect();
+        format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+    })
+}
+
+/// The secret in `file` under the data folder, else a new one from `make`, kept there readable by
+/// its owner only.
+fn kept(data_dir: &Path, file: &str, make: impl FnOnce() -> String) -> anyhow::Result<String> {
+    let path = data_dir.join(file);
     if let Ok(secret) = fs::read_to_string(&path) {
         return Ok(secret.trim().to_owned());
     }
     fs::create_dir_all(data_dir)?;
-    // Two v4 UUIDs: 244 bits from the OS's random source.
-    let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let secret = make();
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

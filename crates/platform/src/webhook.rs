@@ -92,6 +92,24 @@ pub fn verify_standard(
     Err(SignatureError::Mismatch)
 }
 
+/// Verifies a Standard Webhooks request as received: its three headers against `body`. The
+/// message id it carries, for de-duplication; a request without one is refused as a problem.
+pub fn verify_standard_request(
+    key: &SigningKey,
+    req: &actix_web::HttpRequest,
+    body: &[u8],
+) -> Result<String, crate::ApiError> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let id = header(ID_HEADER);
+    let refused = |e: SignatureError| crate::ApiError::new(crate::ErrorCode::InvalidSignature, e.to_string());
+    let now = chrono::Utc::now().timestamp();
+    verify_standard(key, &id, &header(TIMESTAMP_HEADER), &header(SIGNATURE_HEADER), body, now).map_err(refused)?;
+    if id.is_empty() {
+        return Err(crate::ApiError::new(crate::ErrorCode::InvalidSignature, "webhook-id is required"));
+    }
+    Ok(id)
+}
+
 /// The `Stripe-Signature` value for `body` at `timestamp`.
 pub fn stripe_signature(key: &SigningKey, timestamp: i64, body: &[u8]) -> String {
     let mac = key.mac(&[timestamp.to_string().as_bytes(), b".", body]);

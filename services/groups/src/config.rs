@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
-use platform::config::{ConfigError, ServiceSettings};
+use platform::{
+    config::{ConfigError, Secret, ServiceSettings},
+    outbox::SubscriberSettings,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Clone)]
@@ -25,22 +28,40 @@ pub struct GroupsSettings {
     pub hold_days: i64,
     /// How long calls to other services may take.
     pub call_timeout_ms: u64,
+    /// Where payments is: holds, captures, voids and refunds go there through the outbox.
+    pub payments_url: String,
+    /// Where shipping is.
+    pub shipping_url: String,
+    /// Verifies the outcomes payments sends to `/v1/webhooks/payments` (Standard Webhooks).
+    pub payments_webhook_secret: Option<Secret>,
+    /// The bearer token for calls to payments and shipping. Without it, groups signs its own
+    /// short-lived service tokens with the HS256 secret (the embedded default).
+    pub service_token: Option<Secret>,
+    /// How the outbox sends and retries (its `url`: storefront events, coming with G9).
+    pub outbox: SubscriberSettings,
 }
 
 pub const NAME: &str = "groups";
 pub const DEFAULT_PORT: u16 = 8082;
 
-const DEFAULTS: &str = "[groups]\ncatalog_url = \"http://127.0.0.1:8081\"\nhold_days = 7\ncall_timeout_ms = 5000\n";
+fn defaults() -> String {
+    format!(
+        "[groups]\ncatalog_url = \"http://127.0.0.1:8081\"\npayments_url = \"http://127.0.0.1:8084\"\n\
+         shipping_url = \"http://127.0.0.1:8085\"\nhold_days = 7\ncall_timeout_ms = 5000\n{}",
+        platform::outbox::default_settings_toml("groups.outbox")
+    )
+}
 
-/// Settings from defaults, an optional file and `GROUPBUY_…` variables (`GROUPBUY_GROUPS__CATALOG_URL`).
+/// Settings from defaults, an optional file and `GROUPBUY_…` variables
+/// (`GROUPBUY_GROUPS__CATALOG_URL`, `GROUPBUY_GROUPS__PAYMENTS_WEBHOOK_SECRET`, …).
 pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
     let service = platform::config::load(NAME, DEFAULT_PORT, "", file)?;
-    let own: Own = platform::config::load(NAME, DEFAULT_PORT, DEFAULTS, file)?;
+    let own: Own = platform::config::load(NAME, DEFAULT_PORT, &defaults(), file)?;
     Ok(Config { service, groups: own.groups })
 }
 
 /// The service's own defaults around given platform settings (tests, the suite's boot check).
 pub fn with_defaults(service: ServiceSettings) -> Result<Config, ConfigError> {
-    let own: Own = platform::config::from_toml(DEFAULTS)?;
+    let own: Own = platform::config::from_toml(&defaults())?;
     Ok(Config { service, groups: own.groups })
 }

@@ -5,15 +5,22 @@ pub mod access;
 pub mod config;
 pub mod db;
 pub mod model;
+pub mod payment_flow;
 pub mod routes;
 
 use std::{path::Path, time::Duration};
 
+use std::sync::Arc;
+
 use actix_web::web;
 use contracts::client::CatalogClient;
 use platform::{
+    auth::{Role, TokenIssuer},
+    config::{JwtAlgorithm, ServiceSettings},
     db::Migrations,
+    outbox::{self, Calls, Relay, TokenSource},
     server::{Application, ServiceDef},
+    webhook::SigningKey,
 };
 
 pub use config::{Config, DEFAULT_PORT, NAME};
@@ -26,10 +33,10 @@ pub fn service() -> ServiceDef {
         version: env!("CARGO_PKG_VERSION"),
         default_port: DEFAULT_PORT,
         events: Vec::new,
-        purge: |_| Ok(0),
+        purge: platform::outbox::purge_delivered,
         description: "Groups for one product: creation from a catalog snapshot, joins inside a window, the lifecycle, \
                       history and quotes. Reads are public; members' identities only for the organizer and the operator.",
-        migrations: &[MIGRATIONS],
+        migrations: &[outbox::MIGRATIONS, MIGRATIONS],
         routes: routes::configure,
         idempotency_middleware: true,
     }
@@ -43,6 +50,24 @@ pub fn settings(file: Option<&Path>) -> Result<Config, platform::config::ConfigE
 pub struct Context {
     pub catalog: CatalogClient,
     pub hold: chrono::Duration,
+    /// Verifies payments' webhooks; without it they are refused.
+    pub payments_webhook: Option<SigningKey>,
+}
+
+/// The token groups calls payments and shipping with: the configured one, else a short-lived
+/// service token signed with the HS256 secret.
+fn service_tokens(config: &Config) -> anyhow::Result<TokenSource> {
+    if let Some(token) = &config.groups.service_token {
+        let token = token.expose().to_owned();
+        return Ok(Arc::new(move || Ok(token.clone())));
+    }
+    let ServiceSettings { auth, .. } = &config.service;
+    let secret = match (&auth.algorithm, &auth.secret) {
+        (JwtAlgorithm::HS256, Some(secret)) => secret.expose().to_owned(),
+        _ => anyhow::bail!("groups.service_token is required unless tokens are HS256 with a secret"),
+    };
+    let issuer = TokenIssuer::hs256(&secret, &auth.issuer, &auth.audience);
+    Ok(Arc::new(move || issuer.issue(Role::Service, NAME, None, chrono::Duration::minutes(10))))
 }
 
 /// Builds the groups service on `config` (port 0 in tests).
@@ -51,9 +76,22 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let context = web::Data::new(Context {
         catalog: CatalogClient::new(&g.catalog_url, Duration::from_millis(g.call_timeout_ms))?,
         hold: chrono::Duration::days(g.hold_days),
+        payments_webhook: g.payments_webhook_secret.as_ref().map(|s| SigningKey::standard(s.expose())),
     });
-    Application::build_with(service(), config.service, move |cfg| {
+    let calls = Calls {
+        services: [(payment_flow::PAYMENTS, &g.payments_url), ("shipping", &g.shipping_url)]
+            .into_iter()
+            .map(|(name, url)| (name.to_owned(), url.clone()))
+            .collect(),
+        token: service_tokens(&config)?,
+        on_answer: Arc::new(payment_flow::on_answer),
+    };
+    let app = Application::build_with(service(), config.service.clone(), move |cfg| {
         cfg.app_data(context.clone());
     })
-    .await
+    .await?;
+    if let Some(relay) = Relay::build(app.db().clone(), config.groups.outbox.clone(), None, Some(calls))? {
+        tokio::spawn(relay.run());
+    }
+    Ok(app)
 }

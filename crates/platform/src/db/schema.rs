@@ -33,5 +33,7 @@ diesel::table! {
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
         target -> Nullable<Text>,
+        call_path -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
     }
 }

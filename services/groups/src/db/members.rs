@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use domain::{GroupId, group::MemberState};
+use domain::{GroupId, PaymentId, group::MemberState, payment::PaymentState};
 use platform::db::{DbConnection, StoreError, Stored};
 
 use super::{rows::MemberRow, schema::members};
@@ -23,6 +23,28 @@ pub fn seated(conn: &mut DbConnection, group: GroupId, shopper: &str) -> Result<
         .select(MemberRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<MemberRow>, StoreError> {
+    Ok(members::table.find(id).select(MemberRow::as_select()).first(conn).optional()?)
+}
+
+/// Notes the member's payment and its state as payments reported it.
+pub fn record_payment(
+    conn: &mut DbConnection,
+    id: &str,
+    payment: PaymentId,
+    state: PaymentState,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(members::table.find(id))
+        .set((
+            members::payment_id.eq(payment.to_string()),
+            members::payment_state.eq(Stored(state)),
+            members::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Every member of the group, in joining order.

@@ -8,8 +8,9 @@ use contracts::{
 };
 use diesel::prelude::*;
 use domain::{
-    Count, Currency, GroupId, Money, ProductId, SupplierId,
+    Count, Currency, GroupId, Money, MoneyError, ProductId, SupplierId,
     group::{GroupMode, GroupState, Limits, MemberState, PaymentPlan, Tally},
+    payment::PaymentState,
 };
 use platform::{auth::Role, db::Stored};
 
@@ -60,6 +61,8 @@ pub struct MemberRow {
     pub failure_code: Option<String>,
     pub joined_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub payment_id: Option<String>,
+    pub payment_state: Option<Stored<PaymentState>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -154,11 +157,14 @@ impl MemberRow {
         format!("member {}", self.seat)
     }
 
+    /// What is held (or charged) at join: the most the member can owe.
+    pub fn held_total(&self, currency: Currency) -> Result<Money, MoneyError> {
+        Money::from_minor(self.held_unit_price_minor, currency).times(count(self.quantity))
+    }
+
     pub fn to_dto(&self, currency: Currency) -> Membership {
         // Bounded at join (below `Money::LIMIT`), so the product fits.
-        let held = Money::from_minor(self.held_unit_price_minor, currency)
-            .times(count(self.quantity))
-            .unwrap_or_else(|_| Money::zero(currency));
+        let held = self.held_total(currency).unwrap_or_else(|_| Money::zero(currency));
         Membership {
             group_id: self.group_id.0,
             shopper: self.shopper.clone(),
@@ -167,6 +173,7 @@ impl MemberRow {
             state: self.state.0,
             payment_method: self.payment_method.0,
             held: held.into(),
+            payment_id: self.payment_id.as_deref().and_then(|id| id.parse().ok()),
             failure_code: self.failure_code.clone(),
             joined_at: self.joined_at.and_utc(),
             updated_at: self.updated_at.and_utc(),

@@ -43,6 +43,15 @@ diesel::table! {
         failure_code -> Nullable<Text>,
         joined_at -> Timestamp,
         updated_at -> Timestamp,
+        payment_id -> Nullable<Text>,
+        payment_state -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    received_webhooks (message_id) {
+        message_id -> Text,
+        received_at -> Timestamp,
     }
 }
 
@@ -61,4 +70,4 @@ diesel::table! {
 
 diesel::joinable!(members -> groups (group_id));
 diesel::joinable!(group_events -> groups (group_id));
-diesel::allow_tables_to_appear_in_same_query!(groups, members, group_events);
+diesel::allow_tables_to_appear_in_same_query!(groups, members, group_events, received_webhooks);

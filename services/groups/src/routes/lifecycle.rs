@@ -12,9 +12,10 @@ use super::read::find;
 use crate::{
     access::{OrganizerOrOperator, organizes},
     db::{groups, members},
+    payment_flow,
 };
 
-/// Calls off an open group: every seat is given up and every payment released.
+/// Calls off an open group: every seat is given up and every hold voided (a charge refunded).
 #[utoipa::path(
     tag = "groups",
     security(("bearer" = [])),
@@ -45,6 +46,7 @@ pub async fn cancel_group(
             for member in members::of_group(conn, id)? {
                 if let Ok(ended) = member.state.0.apply(MemberEvent::GroupEnded) {
                     members::set_state(conn, &member.id, member.state.0, ended, None, now)?;
+                    payment_flow::release_payment(conn, &after, &member)?;
                 }
             }
             let price = group.terms().map_err(ApiError::internal)?.price().at(after.tally());

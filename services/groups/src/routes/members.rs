@@ -22,6 +22,7 @@ use super::read::find;
 use crate::{
     access::{ShopperOnly, optional_caller, organizes},
     db::{groups, members, rows::MemberRow},
+    payment_flow,
 };
 
 fn refused(e: JoinRefused) -> ApiError {
@@ -40,7 +41,8 @@ fn seat_taken(e: StoreError) -> ApiError {
 }
 
 /// Joins a group with a quantity: an obligation to buy at the price the group reaches. The seat
-/// is reserved at once; the payment follows.
+/// is reserved at once and the hold (the most the member can owe) requested from payments; the
+/// seat is confirmed (`held`) when the hold succeeds and given back (`released`) when it fails.
 #[utoipa::path(
     tag = "members",
     security(("bearer" = [])),
@@ -116,8 +118,11 @@ fn join(
         failure_code: None,
         joined_at: now,
         updated_at: now,
+        payment_id: None,
+        payment_state: None,
     };
     members::insert(conn, &member).map_err(seat_taken)?;
+    payment_flow::request_hold(conn, &after, &member, &body.payment_method)?;
     let price = terms.price().at(after.tally()).to_minor().map_err(ApiError::internal)?;
     groups::record_event(conn, &after, "joined", price, now)?;
     let membership = member.to_dto(after.currency.0);
@@ -163,6 +168,7 @@ pub async fn leave_group(
             let price = group.terms().map_err(ApiError::internal)?.price().at(after.tally());
             groups::record_event(conn, &after, "left", price.to_minor().map_err(ApiError::internal)?, now)?;
             let left = MemberRow { state: to.into(), updated_at: now, ..member };
+            payment_flow::release_payment(conn, &after, &left)?;
             Ok(left.to_dto(after.currency.0))
         })
         .await?;

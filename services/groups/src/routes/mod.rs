@@ -5,6 +5,7 @@ mod lifecycle;
 mod members;
 mod progress;
 mod read;
+mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -18,5 +19,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(members::leave_group)
         .service(members::list_members)
         .service(progress::get_quote)
-        .service(progress::get_history);
+        .service(progress::get_history)
+        .service(webhooks::receive_payments_webhook)
+        .service(platform::outbox::list_dead_letters)
+        .service(platform::outbox::retry_dead_letter);
 }

@@ -1,38 +1,78 @@
 //! Starts a real catalog and the groups service on free ports, each with a fresh database, and
 //! talks to them over HTTP.
 
+use std::time::Duration;
+
 use domain::SupplierId;
 use platform::{
     auth::Role,
+    config::Secret,
     testing::{TestBackend, TestDatabase, settings, token},
 };
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 
+/// The secret payments signs its outcomes to groups with in tests.
+pub const PAYMENTS_WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
 pub struct TestApp {
     pub address: String,
     pub catalog: String,
+    pub payments: String,
     pub client: reqwest::Client,
     /// The groups service's clock, for moving time forward.
     pub clock: platform::clock::Clock,
-    _dbs: (TestDatabase, TestDatabase),
+    _dbs: [TestDatabase; 3],
 }
 
-/// Catalog and groups on `backend`, or `None` when PostgreSQL tests are skipped on purpose.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// Fast retries, for tests.
+fn quick(outbox: &mut platform::outbox::SubscriberSettings) {
+    (outbox.poll_interval_ms, outbox.backoff_base_ms, outbox.backoff_max_ms) = (20, 50, 500);
+}
+
+/// Catalog, payments (sandbox) and groups on `backend`, wired as `groupbuy up` wires them, or
+/// `None` when PostgreSQL tests are skipped on purpose.
 pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
     let catalog_db = TestDatabase::create(backend, "catalog")?;
     let catalog = catalog::build(settings(&catalog_db.url)).await.expect("catalog starts");
     let catalog_address = format!("http://127.0.0.1:{}", catalog.port());
     tokio::spawn(catalog.run_until_stopped());
 
+    let groups_port = free_port();
+    let payments_db = TestDatabase::create(backend, "payments")?;
+    let mut config = payments::config::with_defaults(settings(&payments_db.url)).expect("defaults");
+    config.payments.sandbox.async_delay_ms = 100;
+    config.payments.subscriber.url = Some(format!("http://127.0.0.1:{groups_port}/v1/webhooks/payments"));
+    config.payments.subscriber.secret = Some(Secret::new(PAYMENTS_WEBHOOK_SECRET));
+    quick(&mut config.payments.subscriber);
+    let payments = payments::build(config).await.expect("payments starts");
+    let payments_address = format!("http://127.0.0.1:{}", payments.port());
+    tokio::spawn(payments.run_until_stopped());
+
     let db = TestDatabase::create(backend, "groups")?;
-    let mut config = groups::config::with_defaults(settings(&db.url)).expect("defaults");
+    let mut service = settings(&db.url);
+    service.server.port = groups_port;
+    let mut config = groups::config::with_defaults(service).expect("defaults");
     config.groups.catalog_url = catalog_address.clone();
+    config.groups.payments_url = payments_address.clone();
+    config.groups.payments_webhook_secret = Some(Secret::new(PAYMENTS_WEBHOOK_SECRET));
+    quick(&mut config.groups.outbox);
     let app = groups::build(config).await.expect("groups starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let clock = app.db().clock().clone();
     tokio::spawn(app.run_until_stopped());
-    Some(TestApp { address, catalog: catalog_address, client: reqwest::Client::new(), clock, _dbs: (catalog_db, db) })
+    Some(TestApp {
+        address,
+        catalog: catalog_address,
+        payments: payments_address,
+        client: reqwest::Client::new(),
+        clock,
+        _dbs: [catalog_db, payments_db, db],
+    })
 }
 
 pub fn operator() -> String {
@@ -129,11 +169,51 @@ impl TestApp {
     }
 
     pub async fn join(&self, group: &str, shopper_token: &str, quantity: u32) -> Response {
-        self.post(
-            &format!("/v1/groups/{group}/members"),
-            shopper_token,
-            &json!({ "quantity": quantity, "payment_method": card() }),
-        )
-        .await
+        self.join_with(group, shopper_token, quantity, card()).await
+    }
+
+    pub async fn join_with(&self, group: &str, shopper_token: &str, quantity: u32, method: Value) -> Response {
+        let body = json!({ "quantity": quantity, "payment_method": method });
+        self.post(&format!("/v1/groups/{group}/members"), shopper_token, &body).await
+    }
+
+    /// The group's members as the operator sees them.
+    pub async fn members(&self, group: &str) -> Vec<Value> {
+        let res = self.request(Method::GET, &format!("/v1/groups/{group}/members"), Some(&operator())).send().await;
+        let body: Value = res.expect("request").json().await.expect("json");
+        body["members"].as_array().expect("members").clone()
+    }
+
+    /// Waits until `shopper`'s latest membership in `group` is in `state`; returns it.
+    pub async fn member_becomes(&self, group: &str, shopper: &str, state: &str) -> Value {
+        for _ in 0..200 {
+            let members = self.members(group).await;
+            if let Some(m) = members.iter().rev().find(|m| m["shopper"] == shopper)
+                && m["state"] == state
+            {
+                return m.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("{shopper} never became {state} in {group}: {:?}", self.members(group).await);
+    }
+
+    /// A payment as payments has it, read with a service token.
+    pub async fn payment(&self, id: &str) -> Value {
+        let svc = token(Role::Service, "test", None);
+        let res = self.client.get(format!("{}/v1/payments/{id}", self.payments)).bearer_auth(svc).send().await;
+        res.expect("request").json().await.expect("json")
+    }
+
+    /// Waits until payment `id` is in `state`.
+    pub async fn payment_becomes(&self, id: &str, state: &str) -> Value {
+        for _ in 0..200 {
+            let payment = self.payment(id).await;
+            if payment["state"] == state {
+                return payment;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("payment {id} never became {state}: {}", self.payment(id).await);
     }
 }

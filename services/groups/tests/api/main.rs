@@ -5,4 +5,5 @@
 mod creation;
 mod helpers;
 mod joins;
+mod payments;
 mod progress;

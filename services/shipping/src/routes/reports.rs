@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, get, post, web};
 use contracts::shipping::{BaseWebhookReport, NewShipmentEvent, Shipment, ShipmentEvent};
 use domain::{ShipmentId, ShippingBaseId};
 use platform::{
-    ApiError, ErrorCode,
+    ApiError,
     auth::Authenticated,
     db::{Db, DbConnection},
     error::Problem,
@@ -127,20 +127,8 @@ pub async fn receive_base_webhook(
 ) -> Result<web::Json<Shipment>, ApiError> {
     let base_id = base_id.into_inner();
     let base = db.run(move |conn| bases::get(conn, base_id)).await?;
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let message_id = header(webhook::ID_HEADER);
-    webhook::verify_standard(
-        &webhook::SigningKey::standard(&base.webhook_secret),
-        &message_id,
-        &header(webhook::TIMESTAMP_HEADER),
-        &header(webhook::SIGNATURE_HEADER),
-        &body,
-        chrono::Utc::now().timestamp(),
-    )
-    .map_err(|e| ApiError::new(ErrorCode::InvalidSignature, e.to_string()))?;
-    if message_id.is_empty() {
-        return Err(ApiError::new(ErrorCode::InvalidSignature, "webhook-id is required"));
-    }
+    let message_id =
+        webhook::verify_standard_request(&webhook::SigningKey::standard(&base.webhook_secret), &req, &body)?;
     let report: BaseWebhookReport = json::parse(&body)?;
     let event = NewShipmentEvent {
         state: report.state,

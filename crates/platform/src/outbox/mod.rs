@@ -3,9 +3,14 @@
 //! HTTP, signed with Standard Webhooks headers, retrying with exponential backoff until a 2xx.
 //! Past the attempt limit an event becomes a dead letter the operator can list and retry.
 //!
+//! The same table carries calls to other services' APIs ([`calls`]): sent with a service token and
+//! an Idempotency-Key, their answers applied in the transaction that marks them done.
+//!
 //! Replicas share the table safely: a relay claims an event by a conditional update that sets a
 //! lease (`locked_until`), so one event is in one relay's hands at a time. The event id is the
 //! `webhook-id`, so a receiver de-duplicates redeliveries by it.
+
+pub mod calls;
 
 use std::{sync::Arc, time::Duration};
 
@@ -19,7 +24,7 @@ use crate::{
     ApiError,
     auth::{Authenticated, OperatorOnly},
     config::Secret,
-    db::{Db, DbConnection, DbError, Migrations, now, schema::outbox},
+    db::{Db, DbConnection, DbError, Migrations, StoreError, now, schema::outbox},
     outbound,
     pagination::{PageParams, page},
     webhook::{self, SigningKey},
@@ -27,6 +32,9 @@ use crate::{
 
 /// The outbox table, for services that send events.
 pub const MIGRATIONS: Migrations = crate::migrations!("migrations-outbox");
+
+use calls::Delivery;
+pub use calls::{Answer, AnswerHandler, Calls, TokenSource, enqueue_call};
 
 const PENDING: &str = "pending";
 const DELIVERED: &str = "delivered";
@@ -113,6 +121,8 @@ struct OutboxRow {
     last_error: Option<String>,
     created_at: NaiveDateTime,
     target: Option<String>,
+    call_path: Option<String>,
+    idempotency_key: Option<String>,
 }
 
 /// Where one event goes: a URL and the Standard Webhooks secret to sign with.
@@ -132,6 +142,7 @@ pub struct Relay {
     target_client: reqwest::Client,
     subscriber: Option<(String, SigningKey)>,
     targets: Option<TargetResolver>,
+    calls: Option<Calls>,
     settings: SubscriberSettings,
 }
 
@@ -148,6 +159,17 @@ impl Relay {
         settings: SubscriberSettings,
         targets: Option<TargetResolver>,
     ) -> anyhow::Result<Option<Self>> {
+        Self::build(db, settings, targets, None)
+    }
+
+    /// A relay for the subscriber, resolved targets and calls to other services, whichever are
+    /// given; `None` when it has nowhere to deliver.
+    pub fn build(
+        db: Db,
+        settings: SubscriberSettings,
+        targets: Option<TargetResolver>,
+        calls: Option<Calls>,
+    ) -> anyhow::Result<Option<Self>> {
         let subscriber = match &settings.url {
             Some(url) => {
                 let secret =
@@ -156,13 +178,13 @@ impl Relay {
             }
             None => None,
         };
-        if subscriber.is_none() && targets.is_none() {
+        if subscriber.is_none() && targets.is_none() && calls.is_none() {
             return Ok(None);
         }
         let timeout = Duration::from_millis(settings.timeout_ms);
         let client = reqwest::Client::builder().timeout(timeout).build()?;
         let target_client = outbound::client_builder(settings.allow_private_targets).timeout(timeout).build()?;
-        Ok(Some(Self { db, client, target_client, subscriber, targets, settings }))
+        Ok(Some(Self { db, client, target_client, subscriber, targets, calls, settings }))
     }
 
     /// Delivers forever, every `poll_interval_ms`.
@@ -180,24 +202,39 @@ impl Relay {
     /// One pass: claims due events and tries each once. Returns how many were delivered.
     pub async fn deliver_due(&self) -> Result<usize, DbError> {
         let lease = chrono::Duration::milliseconds(i64::try_from(self.settings.timeout_ms).unwrap_or(10_000) * 3);
-        let scope = Scope { subscriber: self.subscriber.is_some(), targeted: self.targets.is_some() };
+        let scope = Scope {
+            subscriber: self.subscriber.is_some(),
+            targeted: self.targets.is_some(),
+            calls: self.calls.is_some(),
+        };
         let claimed = self.db.run(move |conn| claim(conn, 32, lease, scope)).await?;
         let mut delivered = 0;
         for row in claimed {
-            let outcome = match self.endpoint(&row).await {
-                Ok((url, key)) => {
-                    let client = if row.target.is_some() { &self.target_client } else { &self.client };
-                    self.send(client, &row, &url, &key).await
-                }
-                Err(reason) => Err(reason),
+            let outcome = match (&self.calls, row.call_path.is_some()) {
+                (Some(calls), true) => calls.send(&self.client, &row).await,
+                _ => match self.endpoint(&row).await {
+                    Ok((url, key)) => {
+                        let client = if row.target.is_some() { &self.target_client } else { &self.client };
+                        self.send(client, &row, &url, &key).await
+                    }
+                    Err(reason) => Delivery::Retry(reason),
+                },
             };
-            delivered += usize::from(outcome.is_ok());
+            delivered += usize::from(matches!(outcome, Delivery::Done(_)));
             let (settings, attempts) = (self.settings.clone(), row.attempts + 1);
-            let id = row.id.clone();
-            if let Err(reason) = &outcome {
+            if let Delivery::Retry(reason) | Delivery::Refused(reason) = &outcome {
                 tracing::warn!(event.id = %row.id, event.type = %row.event_type, attempts, reason = %reason, "delivery failed");
             }
-            self.db.run(move |conn| record(conn, &id, attempts, outcome, &settings)).await?;
+            let handler = self.calls.as_ref().map(|c| c.on_answer.clone());
+            let id = row.id.clone();
+            let recorded = self
+                .db
+                .transaction(move |conn| record(conn, &id, attempts, outcome, &settings, handler.as_ref()))
+                .await;
+            if let Err(e) = recorded {
+                // The call stays pending; its lease runs out and it is sent (and answered) again.
+                tracing::warn!(event.id = %row.id, error.cause = %e, "could not record a delivery");
+            }
         }
         Ok(delivered)
     }
@@ -214,7 +251,7 @@ impl Relay {
         Ok((endpoint.url, SigningKey::standard(&endpoint.secret)))
     }
 
-    async fn send(&self, client: &reqwest::Client, row: &OutboxRow, url: &str, key: &SigningKey) -> Result<(), String> {
+    async fn send(&self, client: &reqwest::Client, row: &OutboxRow, url: &str, key: &SigningKey) -> Delivery {
         let timestamp = chrono::Utc::now().timestamp();
         let signature = webhook::standard_signature(key, &row.id, timestamp, row.payload.as_bytes());
         let response = client
@@ -225,17 +262,21 @@ impl Relay {
             .header(webhook::SIGNATURE_HEADER, signature)
             .body(row.payload.clone())
             .send()
-            .await
-            .map_err(|e| format!("request failed: {e}"))?;
-        if response.status().is_success() { Ok(()) } else { Err(format!("receiver answered {}", response.status())) }
+            .await;
+        match response {
+            Ok(response) if response.status().is_success() => Delivery::Done(None),
+            Ok(response) => Delivery::Retry(format!("receiver answered {}", response.status())),
+            Err(e) => Delivery::Retry(format!("request failed: {e}")),
+        }
     }
 }
 
-/// Which events a relay can deliver: the subscriber's, the targeted ones, or both.
+/// Which rows a relay can deliver: the subscriber's events, targeted events, calls.
 #[derive(Clone, Copy)]
 struct Scope {
     subscriber: bool,
     targeted: bool,
+    calls: bool,
 }
 
 /// Claims up to `batch` due events for `lease`; an event another relay holds is skipped.
@@ -257,7 +298,10 @@ fn claim(
         due = due.filter(outbox::target.is_not_null());
     }
     if !scope.targeted {
-        due = due.filter(outbox::target.is_null());
+        due = due.filter(outbox::target.is_null().or(outbox::call_path.is_not_null()));
+    }
+    if !scope.calls {
+        due = due.filter(outbox::call_path.is_null());
     }
     let due: Vec<String> = due.load(conn)?;
     let mut claimed = Vec::with_capacity(due.len());
@@ -280,36 +324,45 @@ fn backoff(attempts: i32, settings: &SubscriberSettings) -> chrono::Duration {
     chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
 }
 
+/// Writes how an attempt ended; a call's answer is applied by `handler` in the same transaction.
 fn record(
     conn: &mut DbConnection,
     id: &str,
     attempts: i32,
-    outcome: Result<(), String>,
+    outcome: Delivery,
     settings: &SubscriberSettings,
-) -> Result<(), DbError> {
+    handler: Option<&AnswerHandler>,
+) -> Result<(), StoreError> {
     let target = outbox::table.find(id);
+    let failed = |reason: String, dead: bool| {
+        let status = if dead || attempts >= settings.max_attempts { DEAD } else { PENDING };
+        let reason: String = reason.chars().take(MAX_ERROR_LEN).collect();
+        diesel::update(target).set((
+            outbox::status.eq(status),
+            outbox::attempts.eq(attempts),
+            outbox::next_attempt_at.eq(now() + backoff(attempts, settings)),
+            outbox::last_error.eq(reason),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+        ))
+    };
     match outcome {
-        Ok(()) => diesel::update(target)
-            .set((
-                outbox::status.eq(DELIVERED),
-                outbox::attempts.eq(attempts),
-                outbox::delivered_at.eq(now()),
-                outbox::locked_until.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn)?,
-        Err(reason) => {
-            let status = if attempts >= settings.max_attempts { DEAD } else { PENDING };
-            let reason: String = reason.chars().take(MAX_ERROR_LEN).collect();
+        Delivery::Done(answer) => {
+            if let (Some(answer), Some(handler)) = (answer, handler) {
+                handler(conn, &answer)?;
+                // The request may carry what is not kept once answered (a card token).
+                diesel::update(target).set(outbox::payload.eq("{}")).execute(conn)?;
+            }
             diesel::update(target)
                 .set((
-                    outbox::status.eq(status),
+                    outbox::status.eq(DELIVERED),
                     outbox::attempts.eq(attempts),
-                    outbox::next_attempt_at.eq(now() + backoff(attempts, settings)),
-                    outbox::last_error.eq(reason),
+                    outbox::delivered_at.eq(now()),
                     outbox::locked_until.eq(None::<NaiveDateTime>),
                 ))
                 .execute(conn)?
         }
+        Delivery::Retry(reason) => failed(reason, false).execute(conn)?,
+        Delivery::Refused(reason) => failed(reason, true).execute(conn)?,
     };
     Ok(())
 }

@@ -1,0 +1,2 @@
+ALTER TABLE outbox DROP COLUMN idempotency_key;
+ALTER TABLE outbox DROP COLUMN call_path;

@@ -1,0 +1,120 @@
+//! Calls to other services through the outbox (PRODUCT.md G7): a POST to another service's API,
+//! written in the transaction of the change that needs it ([`enqueue_call`]), sent by the relay
+//! with a service token and the call's Idempotency-Key until the service answers. Its answer is
+//! handed to the caller's [`AnswerHandler`] in the transaction that marks the call done, so an
+//! answer is applied once; a redelivery after a crash gets the stored answer again from the
+//! service (same key) and the handler sees the same outcome.
+
+use std::{collections::HashMap, sync::Arc};
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::{OutboxRow, PENDING};
+use crate::db::{DbConnection, DbError, now, schema::outbox};
+
+/// The answer a service gave to a call.
+pub struct Answer {
+    /// What the call was for, as given to [`enqueue_call`] (`payment.hold`).
+    pub kind: String,
+    /// The service called.
+    pub service: String,
+    pub status: u16,
+    pub body: String,
+}
+
+/// Applies an answer inside the transaction that marks its call done; an error leaves the call
+/// to be sent (and answered) again.
+pub type AnswerHandler = Arc<dyn Fn(&mut DbConnection, &Answer) -> anyhow::Result<()> + Send + Sync>;
+
+/// A bearer token for calls, asked for each pass (tokens expire).
+pub type TokenSource = Arc<dyn Fn() -> anyhow::Result<String> + Send + Sync>;
+
+/// Where calls go and what to do with their answers.
+#[derive(Clone)]
+pub struct Calls {
+    /// Base URL per service name.
+    pub services: HashMap<String, String>,
+    pub token: TokenSource,
+    pub on_answer: AnswerHandler,
+}
+
+/// How one attempt ended.
+pub(super) enum Delivery {
+    Done(Option<Answer>),
+    /// Try again later.
+    Retry(String),
+    /// The receiver refused the request itself: retrying cannot help.
+    Refused(String),
+}
+
+/// Writes a POST of `body` to `service`'s `path` with `key` as its Idempotency-Key; call inside the
+/// transaction that makes the change needing it. `kind` tells the answer handler what it was.
+pub fn enqueue_call(
+    conn: &mut DbConnection,
+    service: &str,
+    kind: &str,
+    path: &str,
+    key: &str,
+    body: &impl Serialize,
+) -> Result<String, DbError> {
+    let id = format!("call_{}", uuid::Uuid::now_v7().simple());
+    let created_at = now();
+    let payload = serde_json::to_string(body).map_err(|e| DbError::Migration(format!("unserializable call: {e}")))?;
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(&id),
+            outbox::event_type.eq(kind),
+            outbox::payload.eq(payload),
+            outbox::status.eq(PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(created_at),
+            outbox::created_at.eq(created_at),
+            outbox::target.eq(service),
+            outbox::call_path.eq(path),
+            outbox::idempotency_key.eq(key),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+impl Calls {
+    /// Sends one call. 2xx is done; 409 (the key is in flight), 429 and 5xx are retried; any
+    /// other 4xx is refused for good.
+    pub(super) async fn send(&self, client: &reqwest::Client, row: &OutboxRow) -> Delivery {
+        let (Some(service), Some(path)) = (&row.target, &row.call_path) else {
+            return Delivery::Refused("not a call".to_owned());
+        };
+        let Some(base) = self.services.get(service) else {
+            return Delivery::Retry(format!("no address configured for {service}"));
+        };
+        let token = match (self.token)() {
+            Ok(token) => token,
+            Err(e) => return Delivery::Retry(format!("no token: {e}")),
+        };
+        let response = client
+            .post(format!("{}{path}", base.trim_end_matches('/')))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .header(crate::idempotency::HEADER, row.idempotency_key.as_deref().unwrap_or(&row.id))
+            .body(row.payload.clone())
+            .send()
+            .await;
+        let response = match response {
+            Ok(response) => response,
+            Err(e) => return Delivery::Retry(format!("request failed: {e}")),
+        };
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            let (kind, service) = (row.event_type.clone(), service.clone());
+            return Delivery::Done(Some(Answer { kind, service, status: status.as_u16(), body }));
+        }
+        let reason = format!("{service} answered {status}: {}", body.chars().take(200).collect::<String>());
+        if status.is_client_error() && status.as_u16() != 409 && status.as_u16() != 429 {
+            Delivery::Refused(reason)
+        } else {
+            Delivery::Retry(reason)
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Members' payments (PRODUCT.md G3, G4, G7): requested through the outbox in the transaction that
+//! changes the membership, and settled by what payments answers — in the answer to the call or
+//! later by signed webhook, whichever comes first; the same outcome applied twice changes nothing.
+//!
+//! Every request's Idempotency-Key is derived from the effect (`hold:<member>`, `void:<member>`,
+//! …), so a redelivery can never make a second hold, void or refund.
+
+use chrono::NaiveDateTime;
+use contracts::{
+    MoneyDto,
+    payments::{NewPayment, NewRefund, Payment, PaymentMethodInput},
+};
+use domain::{
+    Label, Reference,
+    group::{MemberEvent, MemberState, PaymentPlan},
+    payment::PaymentState,
+};
+use platform::{
+    db::{DbConnection, StoreError},
+    outbox,
+};
+
+use crate::db::{
+    groups, members,
+    rows::{GroupRow, MemberRow},
+};
+
+/// The service the calls go to.
+pub const PAYMENTS: &str = "payments";
+/// The call that takes a member's hold (or charge).
+pub const HOLD: &str = "payment.hold";
+
+fn label(text: &str) -> Result<Label, StoreError> {
+    Label::new(text).map_err(|e| StoreError::Corrupt(anyhow::anyhow!("label {text}: {e}")))
+}
+
+fn reference(text: &str) -> Result<Reference, StoreError> {
+    Reference::new(text).map_err(|e| StoreError::Corrupt(anyhow::anyhow!("reference: {e}")))
+}
+
+/// Requests the member's hold (or, under `ChargeThenRefund`, the charge) for what it can owe.
+pub fn request_hold(
+    conn: &mut DbConnection,
+    group: &GroupRow,
+    member: &MemberRow,
+    method: &PaymentMethodInput,
+) -> Result<(), StoreError> {
+    let amount = member.held_total(group.currency.0).map_err(|e| StoreError::Corrupt(e.into()))?;
+    let body = NewPayment {
+        group_id: group.id(),
+        member: reference(&member.id)?,
+        purpose: label("join_hold")?,
+        amount: MoneyDto::from(amount),
+        method: method.clone(),
+    };
+    let path = match group.payment_plan.0 {
+        PaymentPlan::HoldThenCapture => "/v1/payments/authorizations",
+        PaymentPlan::ChargeThenRefund => "/v1/payments/charges",
+    };
+    outbox::enqueue_call(conn, PAYMENTS, HOLD, path, &format!("hold:{}", member.id), &body)?;
+    Ok(())
+}
+
+/// Releases what a member who no longer holds a seat paid or has held: a void for a hold, a
+/// refund of everything for a charge. Nothing when the payment is not known yet: its answer
+/// arrives later and is released then.
+pub fn release_payment(conn: &mut DbConnection, group: &GroupRow, member: &MemberRow) -> Result<(), StoreError> {
+    let Some(payment) = &member.payment_id else { return Ok(()) };
+    match member.payment_state.map(|s| s.0) {
+        Some(PaymentState::Authorized) => {
+            let path = format!("/v1/payments/{payment}/void");
+            outbox::enqueue_call(conn, PAYMENTS, "payment.void", &path, &format!("void:{}", member.id), &())?;
+        }
+        Some(PaymentState::Captured) => {
+            let amount = member.held_total(group.currency.0).map_err(|e| StoreError::Corrupt(e.into()))?;
+            let body = NewRefund { amount: amount.into(), reason: Some(label("member_left")?) };
+            let path = format!("/v1/payments/{payment}/refunds");
+            outbox::enqueue_call(conn, PAYMENTS, "payment.refund", &path, &format!("refund-all:{}", member.id), &body)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Applies what payments says of a member's payment, from a call's answer or a webhook.
+pub fn apply(conn: &mut DbConnection, payment: &Payment, now: NaiveDateTime) -> Result<(), StoreError> {
+    let Some(member) = members::find(conn, payment.member.as_str())? else {
+        tracing::warn!(payment.id = %payment.id, "a payment for no member of ours");
+        return Ok(());
+    };
+    if member.payment_id.as_deref().is_some_and(|known| known != payment.id.to_string()) {
+        return Ok(()); // not this member's current payment
+    }
+    members::record_payment(conn, &member.id, payment.id, payment.state, now)?;
+    let Some(group) = groups::find(conn, member.group_id.0)? else { return Ok(()) };
+    let from = member.state.0;
+    let event = match payment.state {
+        PaymentState::Authorized | PaymentState::Captured if from == MemberState::Reserved => {
+            Some(MemberEvent::PaymentSecured(group.payment_plan.0))
+        }
+        PaymentState::Captured if from == MemberState::Held => Some(MemberEvent::Captured),
+        PaymentState::Failed if from == MemberState::Reserved => Some(MemberEvent::PaymentFailed),
+        _ => None,
+    };
+    let seated =
+        MemberRow { payment_id: Some(payment.id.to_string()), payment_state: Some(payment.state.into()), ..member };
+    match event {
+        Some(MemberEvent::PaymentFailed) => release_seat(conn, &group, &seated, payment.failure_code.as_deref(), now),
+        Some(event) => {
+            let to = from.apply(event).map_err(|e| StoreError::Corrupt(e.into()))?;
+            members::set_state(conn, &seated.id, from, to, None, now)?;
+            Ok(())
+        }
+        // Left or cancelled meanwhile: what was secured goes back.
+        None if !from.holds_seat() => release_payment(conn, &group, &seated),
+        None => Ok(()),
+    }
+}
+
+/// A member whose payment failed gives the seat back (offered to the next joiner).
+fn release_seat(
+    conn: &mut DbConnection,
+    group: &GroupRow,
+    member: &MemberRow,
+    code: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    if !members::set_state(conn, &member.id, MemberState::Reserved, MemberState::Released, code, now)? {
+        return Ok(());
+    }
+    let quantity = u32::try_from(member.quantity).unwrap_or(0);
+    if let Some(after) = groups::free_seat(conn, group.id(), quantity, now)? {
+        let terms = after.terms().map_err(StoreError::Corrupt)?;
+        let price = terms.price().at(after.tally()).to_minor().map_err(|e| StoreError::Corrupt(e.into()))?;
+        groups::record_event(conn, &after, "released", price, now)?;
+    }
+    Ok(())
+}
+
+/// What the relay does with an answer to one of our calls: a hold's outcome is applied at once;
+/// voids and refunds report theirs by webhook.
+pub fn on_answer(conn: &mut DbConnection, answer: &outbox::Answer) -> anyhow::Result<()> {
+    if answer.kind != HOLD {
+        return Ok(());
+    }
+    let payment: Payment = serde_json::from_str(&answer.body)?;
+    Ok(apply(conn, &payment, platform::db::now())?)
+}
