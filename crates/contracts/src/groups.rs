@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::{
-    Count, GroupId, PaymentId, ProductId, SupplierId, TierBasis,
+    Count, GroupId, PaymentId, ProductId, ShipmentId, SupplierId, TierBasis,
     group::{GroupMode, GroupState, MemberState, PaymentPlan},
 };
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,7 @@ use crate::{
     MoneyDto,
     catalog::Product,
     payments::{MethodType, PaymentMethodInput},
+    shipping::Recipient,
 };
 
 /// Starts a group for one product (G1). The creator is its organizer; a shopper who creates one
@@ -94,6 +95,10 @@ pub struct JoinRequest {
     pub quantity: Count,
     /// One of the group's payment methods.
     pub payment_method: PaymentMethodInput,
+    /// Where the purchase is shipped; required unless the product is a service (G11). Shown to
+    /// nobody but the operator and the shipping base.
+    #[serde(default)]
+    pub ship_to: Option<Recipient>,
 }
 
 /// A member's place in a group, as the member, the organizer and the operator see it.
@@ -111,6 +116,8 @@ pub struct Membership {
     pub held: MoneyDto,
     /// The member's payment at payments, once it answered.
     pub payment_id: Option<PaymentId>,
+    /// The member's shipment at shipping, once requested.
+    pub shipment_id: Option<ShipmentId>,
     /// Why the payment failed, for a released seat.
     pub failure_code: Option<String>,
     pub joined_at: DateTime<Utc>,

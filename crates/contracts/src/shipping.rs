@@ -69,6 +69,18 @@ pub struct Recipient {
     pub phone: Option<Label>,
 }
 
+impl Recipient {
+    /// What the types alone do not check, reported under `field` (`recipient`, `ship_to`).
+    pub fn check(&self, field: &str, v: &mut domain::Violations) {
+        let country = &self.country;
+        v.check(
+            country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase()),
+            format!("{field}.country"),
+            "an ISO 3166-1 alpha-2 code such as DE",
+        );
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShipmentItem {

@@ -28,6 +28,8 @@ pub struct GroupsSettings {
     pub hold_days: i64,
     /// How long calls to other services may take.
     pub call_timeout_ms: u64,
+    /// How often the deadline scheduler looks for groups to close.
+    pub close_every_ms: u64,
     /// Where payments is: holds, captures, voids and refunds go there through the outbox.
     pub payments_url: String,
     /// Where shipping is.
@@ -47,7 +49,7 @@ pub const DEFAULT_PORT: u16 = 8082;
 fn defaults() -> String {
     format!(
         "[groups]\ncatalog_url = \"http://127.0.0.1:8081\"\npayments_url = \"http://127.0.0.1:8084\"\n\
-         shipping_url = \"http://127.0.0.1:8085\"\nhold_days = 7\ncall_timeout_ms = 5000\n{}",
+         shipping_url = \"http://127.0.0.1:8085\"\nhold_days = 7\ncall_timeout_ms = 5000\nclose_every_ms = 1000\n{}",
         platform::outbox::default_settings_toml("groups.outbox")
     )
 }

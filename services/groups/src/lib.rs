@@ -6,7 +6,9 @@ pub mod config;
 pub mod db;
 pub mod model;
 pub mod payment_flow;
+pub mod progress;
 pub mod routes;
+pub mod settlement;
 
 use std::{path::Path, time::Duration};
 
@@ -86,12 +88,14 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         token: service_tokens(&config)?,
         on_answer: Arc::new(payment_flow::on_answer),
     };
+    let hub = web::Data::new(progress::Hub::default());
     let app = Application::build_with(service(), config.service.clone(), move |cfg| {
-        cfg.app_data(context.clone());
+        cfg.app_data(context.clone()).app_data(hub.clone());
     })
     .await?;
     if let Some(relay) = Relay::build(app.db().clone(), config.groups.outbox.clone(), None, Some(calls))? {
         tokio::spawn(relay.run());
     }
+    tokio::spawn(settlement::run(app.db().clone(), Duration::from_millis(config.groups.close_every_ms)));
     Ok(app)
 }

@@ -12,7 +12,7 @@ use contracts::{
 };
 use domain::{
     Label, Reference,
-    group::{MemberEvent, MemberState, PaymentPlan},
+    group::{GroupState, MemberEvent, MemberState, PaymentPlan},
     payment::PaymentState,
 };
 use platform::{
@@ -20,9 +20,12 @@ use platform::{
     outbox,
 };
 
-use crate::db::{
-    groups, members,
-    rows::{GroupRow, MemberRow},
+use crate::{
+    db::{
+        groups, members,
+        rows::{GroupRow, MemberRow},
+    },
+    settlement,
 };
 
 /// The service the calls go to.
@@ -82,7 +85,8 @@ pub fn release_payment(conn: &mut DbConnection, group: &GroupRow, member: &Membe
     Ok(())
 }
 
-/// Applies what payments says of a member's payment, from a call's answer or a webhook.
+/// Applies what payments says of a member's payment, from a call's answer or a webhook; in a
+/// closing group, a member whose hold lands is captured and a member who paid is shipped.
 pub fn apply(conn: &mut DbConnection, payment: &Payment, now: NaiveDateTime) -> Result<(), StoreError> {
     let Some(member) = members::find(conn, payment.member.as_str())? else {
         tracing::warn!(payment.id = %payment.id, "a payment for no member of ours");
@@ -91,8 +95,10 @@ pub fn apply(conn: &mut DbConnection, payment: &Payment, now: NaiveDateTime) -> 
     if member.payment_id.as_deref().is_some_and(|known| known != payment.id.to_string()) {
         return Ok(()); // not this member's current payment
     }
-    members::record_payment(conn, &member.id, payment.id, payment.state, now)?;
+    groups::lock(conn, member.group_id.0)?;
     let Some(group) = groups::find(conn, member.group_id.0)? else { return Ok(()) };
+    let member = members::find(conn, &member.id)?.unwrap_or(member); // as it is under the lock
+    members::record_payment(conn, &member.id, payment.id, payment.state, now)?;
     let from = member.state.0;
     let event = match payment.state {
         PaymentState::Authorized | PaymentState::Captured if from == MemberState::Reserved => {
@@ -102,19 +108,27 @@ pub fn apply(conn: &mut DbConnection, payment: &Payment, now: NaiveDateTime) -> 
         PaymentState::Failed if from == MemberState::Reserved => Some(MemberEvent::PaymentFailed),
         _ => None,
     };
-    let seated =
+    let current =
         MemberRow { payment_id: Some(payment.id.to_string()), payment_state: Some(payment.state.into()), ..member };
     match event {
-        Some(MemberEvent::PaymentFailed) => release_seat(conn, &group, &seated, payment.failure_code.as_deref(), now),
+        Some(MemberEvent::PaymentFailed) => release_seat(conn, &group, &current, payment.failure_code.as_deref(), now)?,
         Some(event) => {
             let to = from.apply(event).map_err(|e| StoreError::Corrupt(e.into()))?;
-            members::set_state(conn, &seated.id, from, to, None, now)?;
-            Ok(())
+            if !members::set_state(conn, &current.id, from, to, None, now)? {
+                return Ok(());
+            }
+            let moved = MemberRow { state: to.into(), ..current };
+            match (event, group.state()) {
+                (MemberEvent::Captured, GroupState::Closing) => settlement::request_shipment(conn, &group, &moved)?,
+                (_, GroupState::Closing) => settlement::settle_member(conn, &group, &moved)?,
+                _ => {}
+            }
         }
         // Left or cancelled meanwhile: what was secured goes back.
-        None if !from.holds_seat() => release_payment(conn, &group, &seated),
-        None => Ok(()),
+        None if !from.holds_seat() => return release_payment(conn, &group, &current),
+        None => return Ok(()),
     }
+    settlement::request_settlement_when_done(conn, &group)
 }
 
 /// A member whose payment failed gives the seat back (offered to the next joiner).
@@ -137,12 +151,19 @@ fn release_seat(
     Ok(())
 }
 
-/// What the relay does with an answer to one of our calls: a hold's outcome is applied at once;
-/// voids and refunds report theirs by webhook.
+/// What the relay does with an answer to one of our calls: a hold's or a capture's outcome is
+/// applied at once, a shipment noted, a settlement recorded; voids and refunds report theirs by
+/// webhook.
 pub fn on_answer(conn: &mut DbConnection, answer: &outbox::Answer) -> anyhow::Result<()> {
-    if answer.kind != HOLD {
-        return Ok(());
+    let now = platform::db::now();
+    match answer.kind.as_str() {
+        HOLD | settlement::CAPTURE => apply(conn, &serde_json::from_str::<Payment>(&answer.body)?, now)?,
+        settlement::SHIP => {
+            let shipment: contracts::shipping::Shipment = serde_json::from_str(&answer.body)?;
+            members::record_shipment(conn, &shipment.member, shipment.id, now)?;
+        }
+        settlement::SETTLE => settlement::settled(conn, &serde_json::from_str(&answer.body)?, now)?,
+        _ => {}
     }
-    let payment: Payment = serde_json::from_str(&answer.body)?;
-    Ok(apply(conn, &payment, platform::db::now())?)
+    Ok(())
 }

@@ -51,6 +51,13 @@ pub fn record_event(
     Ok(())
 }
 
+/// Locks the group's row until the transaction ends (a no-op write: PostgreSQL takes the row lock,
+/// SQLite's write lock is already held), so that changes to one group's members take turns.
+pub fn lock(conn: &mut DbConnection, id: GroupId) -> Result<(), StoreError> {
+    diesel::update(groups::table.find(Stored(id))).set(groups::updated_at.eq(groups::updated_at)).execute(conn)?;
+    Ok(())
+}
+
 pub fn find(conn: &mut DbConnection, id: GroupId) -> Result<Option<GroupRow>, StoreError> {
     Ok(groups::table.find(Stored(id)).select(GroupRow::as_select()).first(conn).optional()?)
 }

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use domain::{GroupId, PaymentId, group::MemberState, payment::PaymentState};
+use domain::{GroupId, PaymentId, ShipmentId, group::MemberState, payment::PaymentState};
 use platform::db::{DbConnection, StoreError, Stored};
 
 use super::{rows::MemberRow, schema::members};
@@ -43,6 +43,19 @@ pub fn record_payment(
             members::payment_state.eq(Stored(state)),
             members::updated_at.eq(now),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Notes the shipment shipping made for the member's purchase.
+pub fn record_shipment(
+    conn: &mut DbConnection,
+    id: &str,
+    shipment: ShipmentId,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(members::table.find(id))
+        .set((members::shipment_id.eq(shipment.to_string()), members::updated_at.eq(now)))
         .execute(conn)?;
     Ok(())
 }

@@ -63,6 +63,9 @@ pub struct MemberRow {
     pub updated_at: NaiveDateTime,
     pub payment_id: Option<String>,
     pub payment_state: Option<Stored<PaymentState>>,
+    /// The recipient (JSON) for a product that is shipped.
+    pub ship_to: Option<String>,
+    pub shipment_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -174,6 +177,7 @@ impl MemberRow {
             payment_method: self.payment_method.0,
             held: held.into(),
             payment_id: self.payment_id.as_deref().and_then(|id| id.parse().ok()),
+            shipment_id: self.shipment_id.as_deref().and_then(|id| id.parse().ok()),
             failure_code: self.failure_code.clone(),
             joined_at: self.joined_at.and_utc(),
             updated_at: self.updated_at.and_utc(),

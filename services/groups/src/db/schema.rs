@@ -45,6 +45,8 @@ diesel::table! {
         updated_at -> Timestamp,
         payment_id -> Nullable<Text>,
         payment_state -> Nullable<Text>,
+        ship_to -> Nullable<Text>,
+        shipment_id -> Nullable<Text>,
     }
 }
 

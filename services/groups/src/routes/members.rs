@@ -6,7 +6,7 @@ use contracts::{
     payments::MethodType,
 };
 use domain::{
-    GroupId, Money,
+    GroupId, Money, ProductKind, Violations,
     group::{JoinRefused, MemberEvent, MemberState},
 };
 use platform::{
@@ -21,7 +21,10 @@ use platform::{
 use super::read::find;
 use crate::{
     access::{ShopperOnly, optional_caller, organizes},
-    db::{groups, members, rows::MemberRow},
+    db::{
+        groups, members,
+        rows::{GroupRow, MemberRow},
+    },
     payment_flow,
 };
 
@@ -83,6 +86,7 @@ fn join(
     key: &IdempotentRequest,
 ) -> Result<Membership, ApiError> {
     let group = find(conn, id)?;
+    let ship_to = ship_to(&group, body)?;
     if !group.payment_methods().map_err(ApiError::internal)?.contains(&body.payment_method.kind) {
         return Err(ApiError::invalid_field("payment_method.type", "the group does not take this payment method"));
     }
@@ -120,6 +124,8 @@ fn join(
         updated_at: now,
         payment_id: None,
         payment_state: None,
+        ship_to,
+        shipment_id: None,
     };
     members::insert(conn, &member).map_err(seat_taken)?;
     payment_flow::request_hold(conn, &after, &member, &body.payment_method)?;
@@ -128,6 +134,21 @@ fn join(
     let membership = member.to_dto(after.currency.0);
     key.complete(conn, StatusCode::CREATED, &membership)?;
     Ok(membership)
+}
+
+/// The address to ship to, as stored: required unless the product is a service (G11).
+fn ship_to(group: &GroupRow, body: &JoinRequest) -> Result<Option<String>, ApiError> {
+    let shipped = group.product().map_err(ApiError::internal)?.kind != ProductKind::Service;
+    match (&body.ship_to, shipped) {
+        (Some(recipient), true) => {
+            let mut v = Violations::new();
+            recipient.check("ship_to", &mut v);
+            v.into_result()?;
+            Ok(Some(serde_json::to_string(recipient).map_err(ApiError::internal)?))
+        }
+        (None, true) => Err(ApiError::invalid_field("ship_to", "the product is shipped: say where to")),
+        (_, false) => Ok(None),
+    }
 }
 
 /// Leaves a group while its window is open; the payment is released.

@@ -2,6 +2,7 @@
 
 mod create;
 mod lifecycle;
+mod live;
 mod members;
 mod progress;
 mod read;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(members::list_members)
         .service(progress::get_quote)
         .service(progress::get_history)
+        .service(live::stream_events)
         .service(webhooks::receive_payments_webhook)
         .service(platform::outbox::list_dead_letters)
         .service(platform::outbox::retry_dead_letter);

@@ -19,10 +19,12 @@ pub struct TestApp {
     pub address: String,
     pub catalog: String,
     pub payments: String,
+    pub shipping: String,
     pub client: reqwest::Client,
     /// The groups service's clock, for moving time forward.
     pub clock: platform::clock::Clock,
-    _dbs: [TestDatabase; 3],
+    config: groups::Config,
+    _dbs: [TestDatabase; 4],
 }
 
 fn free_port() -> u16 {
@@ -53,15 +55,24 @@ pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
     let payments_address = format!("http://127.0.0.1:{}", payments.port());
     tokio::spawn(payments.run_until_stopped());
 
+    let shipping_db = TestDatabase::create(backend, "shipping")?;
+    let shipping = shipping::build(shipping::config::with_defaults(settings(&shipping_db.url)).expect("defaults"))
+        .await
+        .expect("shipping starts");
+    let shipping_address = format!("http://127.0.0.1:{}", shipping.port());
+    tokio::spawn(shipping.run_until_stopped());
+
     let db = TestDatabase::create(backend, "groups")?;
     let mut service = settings(&db.url);
     service.server.port = groups_port;
     let mut config = groups::config::with_defaults(service).expect("defaults");
     config.groups.catalog_url = catalog_address.clone();
     config.groups.payments_url = payments_address.clone();
+    config.groups.shipping_url = shipping_address.clone();
     config.groups.payments_webhook_secret = Some(Secret::new(PAYMENTS_WEBHOOK_SECRET));
+    config.groups.close_every_ms = 50;
     quick(&mut config.groups.outbox);
-    let app = groups::build(config).await.expect("groups starts");
+    let app = groups::build(config.clone()).await.expect("groups starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let clock = app.db().clock().clone();
     tokio::spawn(app.run_until_stopped());
@@ -69,9 +80,11 @@ pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
         address,
         catalog: catalog_address,
         payments: payments_address,
+        shipping: shipping_address,
         client: reqwest::Client::new(),
         clock,
-        _dbs: [catalog_db, payments_db, db],
+        config,
+        _dbs: [catalog_db, payments_db, shipping_db, db],
     })
 }
 
@@ -92,12 +105,41 @@ pub fn card() -> Value {
     json!({ "type": "card", "token": "4242424242424242" })
 }
 
+/// Where a member's purchase is shipped.
+pub fn address() -> Value {
+    json!({ "name": "Ada Lovelace", "line1": "1 Analytical Way", "city": "London", "postal_code": "N1 9GU", "country": "GB" })
+}
+
 /// An RFC 3339 time `minutes` from now.
 pub fn in_minutes(minutes: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339()
 }
 
 impl TestApp {
+    /// Another groups process on the same database (a replica); its clock, to move with ours.
+    pub async fn replica(&self) -> platform::clock::Clock {
+        let mut config = self.config.clone();
+        config.service.server.port = 0;
+        let app = groups::build(config).await.expect("replica starts");
+        let clock = app.db().clock().clone();
+        tokio::spawn(app.run_until_stopped());
+        clock
+    }
+
+    /// Registers a shipping base for `supplier` in shipping.
+    pub async fn shipping_base(&self, supplier: SupplierId) {
+        let body = json!({ "name": "Main depot", "supplier_ids": [supplier] });
+        let res = self.client.post(format!("{}/v1/shipping-bases", self.shipping)).bearer_auth(operator()).json(&body);
+        assert_eq!(res.send().await.expect("request").status(), 201);
+    }
+
+    /// A GET on another service with `bearer`.
+    pub async fn read(&self, url: String, bearer: &str) -> Value {
+        let res = self.client.get(&url).bearer_auth(bearer).send().await.expect("request");
+        assert_eq!(res.status(), 200, "GET {url}");
+        res.json().await.expect("json")
+    }
+
     pub fn request(&self, method: Method, path: &str, bearer: Option<&str>) -> RequestBuilder {
         let builder = self.client.request(method, format!("{}{path}", self.address));
         match bearer {
@@ -173,7 +215,7 @@ impl TestApp {
     }
 
     pub async fn join_with(&self, group: &str, shopper_token: &str, quantity: u32, method: Value) -> Response {
-        let body = json!({ "quantity": quantity, "payment_method": method });
+        let body = json!({ "quantity": quantity, "payment_method": method, "ship_to": address() });
         self.post(&format!("/v1/groups/{group}/members"), shopper_token, &body).await
     }
 

@@ -4,7 +4,7 @@
 use platform::store_test;
 use serde_json::{Value, json};
 
-use crate::helpers::{card, shopper, spawn_app, supplier};
+use crate::helpers::{address, card, shopper, spawn_app, supplier};
 
 store_test!(g3_joins_take_seats_and_the_price_follows_the_tiers, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
@@ -26,7 +26,7 @@ store_test!(g3_joins_take_seats_and_the_price_follows_the_tiers, |backend| async
     let keyed = |key: &'static str| {
         app.request(reqwest::Method::POST, &format!("/v1/groups/{id}/members"), Some(&shopper("late")))
             .header("idempotency-key", key)
-            .json(&json!({ "quantity": 2, "payment_method": card() }))
+            .json(&json!({ "quantity": 2, "payment_method": card(), "ship_to": address() }))
             .send()
     };
     let first = keyed("join-late-1").await.unwrap();
@@ -99,9 +99,17 @@ store_test!(g3_the_quantity_cap_holds_and_bad_joins_are_refused, |backend| async
     assert_eq!(res.status(), 422, "a card needs a token");
     let res = post(json!({ "quantity": 1, "payment_method": { "type": "bank_transfer" } }), shopper("d")).await;
     assert_eq!(res.status(), 422, "the group takes cards only");
+    let res = post(json!({ "quantity": 1, "payment_method": card() }), shopper("d")).await;
+    assert_eq!(res.status(), 422, "a shipped product needs an address");
+    let mut abroad = address();
+    abroad["country"] = json!("Germany");
+    let res = post(json!({ "quantity": 1, "payment_method": card(), "ship_to": abroad }), shopper("d")).await;
+    assert_eq!(res.status(), 422, "a country code");
     let res = post(json!({ "quantity": 1, "payment_method": card() }), supplier(owner)).await;
     assert_eq!(res.status(), 403);
     let missing = format!("/v1/groups/{}/members", uuid::Uuid::now_v7());
-    let res = app.post(&missing, &shopper("d"), &json!({ "quantity": 1, "payment_method": card() })).await;
+    let res = app
+        .post(&missing, &shopper("d"), &json!({ "quantity": 1, "payment_method": card(), "ship_to": address() }))
+        .await;
     assert_eq!(res.status(), 404);
 });

@@ -2,8 +2,10 @@
 //! real catalog over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+mod closing;
 mod creation;
 mod helpers;
 mod joins;
+mod live;
 mod payments;
 mod progress;

@@ -29,12 +29,7 @@ const MAX_ITEMS: usize = 100;
 /// are bounded types).
 fn validate(body: &NewShipment) -> Result<(), ApiError> {
     let mut v = Violations::new();
-    let country = &body.recipient.country;
-    v.check(
-        country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase()),
-        "recipient.country",
-        "an ISO 3166-1 alpha-2 code such as DE",
-    );
+    body.recipient.check("recipient", &mut v);
     v.list_len("items", body.items.len(), 1, MAX_ITEMS);
     Ok(v.into_result()?)
 }

@@ -1,0 +1,192 @@
+//! The close and what follows it (PRODUCT.md G4, G6, G7, G11), for the tiered mode: at the deadline
+//! the group closes at the price of the tier reached (or fails below its minimum); every held
+//! member is captured at that price, every paid member shipped, and once no payment is open the
+//! group is settled in payments. Each step is a call through the outbox with a key derived from the
+//! effect, written in the transaction that decides it, so nothing is asked twice.
+//!
+//! Closing is a guarded update from `open`: with several replicas on one database, one closes a
+//! group and the others find it closed. A deadline missed while no process ran is closed at the
+//! next start.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use contracts::{
+    payments::{Books, CaptureRequest, NewRefund},
+    shipping::{NewShipment, Recipient, ShipmentItem},
+};
+use domain::{
+    Count, GroupId, Label, Money, ProductKind, Reference,
+    group::{GroupState, GroupTransition, MemberEvent, MemberState},
+};
+use platform::{
+    db::{Db, DbConnection, StoreError},
+    outbox,
+};
+
+use crate::{
+    db::{
+        groups, members,
+        rows::{GroupRow, MemberRow},
+    },
+    payment_flow::{self, PAYMENTS},
+};
+
+pub const SHIPPING: &str = "shipping";
+pub const CAPTURE: &str = "payment.capture";
+pub const SHIP: &str = "shipment.request";
+pub const SETTLE: &str = "group.settle";
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(anyhow::anyhow!("{e}"))
+}
+
+/// Closes due groups every `every`, for ever.
+pub async fn run(db: Db, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match close_due(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(closed = n, "closed groups at their deadline"),
+            Err(e) => tracing::warn!(error.cause = %e, "closing groups failed"),
+        }
+    }
+}
+
+/// Closes every open group whose window has ended; returns how many this process closed.
+pub async fn close_due(db: &Db) -> Result<usize, StoreError> {
+    let now = db.clock().now();
+    let due = db.run(move |conn| groups::due(conn, now, 200)).await?;
+    let mut closed = 0;
+    for id in due {
+        if db.transaction(move |conn| close(conn, id, now)).await? {
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
+
+/// Closes one group at `now` if it is still open and due: `closing` at the tier's price with a
+/// capture asked for each held member, or `failed` below the minimum with every hold released.
+pub fn close(conn: &mut DbConnection, id: GroupId, now: NaiveDateTime) -> Result<bool, StoreError> {
+    groups::lock(conn, id)?;
+    let Some(group) = groups::find(conn, id)? else { return Ok(false) };
+    if group.state() != GroupState::Open || group.closes_at > now {
+        return Ok(false);
+    }
+    let met_minimum = group.tally().members >= group.limits().min_members.get();
+    let to = group.state().apply(GroupTransition::Close { met_minimum }).map_err(corrupt)?;
+    let price = group.terms().map_err(StoreError::Corrupt)?.price().at(group.tally());
+    let price_minor = price.to_minor().map_err(corrupt)?;
+    let fixed = met_minimum.then_some(price_minor);
+    // Guarded by `open`: another replica that closed it first wins, and this one does nothing.
+    let Some(after) = groups::transition(conn, id, GroupState::Open, to, fixed, now)? else { return Ok(false) };
+    groups::record_event(conn, &after, if met_minimum { "closed" } else { "failed" }, price_minor, now)?;
+    for member in members::of_group(conn, id)? {
+        if met_minimum {
+            settle_member(conn, &after, &member)?;
+        } else if let Ok(ended) = member.state.0.apply(MemberEvent::GroupEnded) {
+            members::set_state(conn, &member.id, member.state.0, ended, None, now)?;
+            payment_flow::release_payment(conn, &after, &member)?;
+        }
+    }
+    if met_minimum {
+        request_settlement_when_done(conn, &after)?;
+    }
+    tracing::info!(group.id = %id, state = to.as_str(), "group closed");
+    Ok(true)
+}
+
+/// What a member of a closing group needs next: a held member is captured at the fixed price; a
+/// member who paid at join is refunded the difference and shipped. A member whose payment has
+/// not answered yet is settled when it does.
+pub fn settle_member(conn: &mut DbConnection, group: &GroupRow, member: &MemberRow) -> Result<(), StoreError> {
+    let Some(unit_minor) = group.final_unit_price_minor else { return Ok(()) };
+    let currency = group.currency.0;
+    let quantity = u32::try_from(member.quantity).map_err(corrupt)?;
+    let owed = Money::from_minor(unit_minor, currency).times(quantity).map_err(corrupt)?;
+    let Some(payment) = &member.payment_id else { return Ok(()) };
+    match member.state.0 {
+        MemberState::Held => {
+            let body = CaptureRequest { amount: Some(owed.into()) };
+            let path = format!("/v1/payments/{payment}/capture");
+            outbox::enqueue_call(conn, PAYMENTS, CAPTURE, &path, &format!("capture:{}", member.id), &body)?;
+        }
+        MemberState::Paid => {
+            let paid = member.held_total(currency).map_err(corrupt)?;
+            let difference = paid.checked_sub(owed).map_err(corrupt)?;
+            if difference.is_positive() {
+                let body = NewRefund { amount: difference.into(), reason: Some(label("price_difference")?) };
+                let path = format!("/v1/payments/{payment}/refunds");
+                let key = format!("refund-difference:{}", member.id);
+                outbox::enqueue_call(conn, PAYMENTS, "payment.refund", &path, &key, &body)?;
+            }
+            request_shipment(conn, group, member)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn label(text: &str) -> Result<Label, StoreError> {
+    Label::new(text).map_err(corrupt)
+}
+
+/// Asks shipping to ship a paid member's purchase to the address given at join; a service is
+/// not shipped (G11).
+pub fn request_shipment(conn: &mut DbConnection, group: &GroupRow, member: &MemberRow) -> Result<(), StoreError> {
+    let product = group.product().map_err(StoreError::Corrupt)?;
+    if product.kind == ProductKind::Service {
+        return Ok(());
+    }
+    let Some(ship_to) = &member.ship_to else {
+        tracing::warn!(group.id = %group.id(), "a paid member has no address to ship to");
+        return Ok(());
+    };
+    let recipient: Recipient = serde_json::from_str(ship_to).map_err(corrupt)?;
+    let member_ref = Reference::new(member.id.clone()).map_err(corrupt)?;
+    let body = NewShipment {
+        purchase_id: member_ref.clone(),
+        group_id: group.id(),
+        member: member_ref,
+        supplier_id: group.supplier_id.0,
+        recipient,
+        items: vec![ShipmentItem {
+            product_id: group.product_id.0,
+            quantity: Count::try_from(i64::from(member.quantity)).map_err(corrupt)?,
+        }],
+    };
+    outbox::enqueue_call(conn, SHIPPING, SHIP, "/v1/shipments", &format!("ship:{}", member.id), &body)?;
+    Ok(())
+}
+
+/// Once no member of a closing group waits for a payment (none reserved or held), asks payments
+/// to settle the group. Callers hold the group's row lock, so the last of two concurrent changes
+/// sees the other's.
+pub fn request_settlement_when_done(conn: &mut DbConnection, group: &GroupRow) -> Result<(), StoreError> {
+    if group.state() != GroupState::Closing {
+        return Ok(());
+    }
+    let waiting = members::of_group(conn, group.id())?
+        .iter()
+        .any(|m| matches!(m.state.0, MemberState::Reserved | MemberState::Held));
+    if !waiting {
+        let path = format!("/v1/groups/{}/settlement", group.id());
+        outbox::enqueue_call(conn, PAYMENTS, SETTLE, &path, &format!("settle:{}", group.id()), &())?;
+    }
+    Ok(())
+}
+
+/// Payments settled the group: `closing` becomes `settled`.
+pub fn settled(conn: &mut DbConnection, books: &Books, now: NaiveDateTime) -> Result<(), StoreError> {
+    let Some(group) = groups::find(conn, books.group_id)? else { return Ok(()) };
+    let Ok(to) = group.state().apply(GroupTransition::Settle) else { return Ok(()) };
+    if let Some(after) = groups::transition(conn, group.id(), group.state(), to, group.final_unit_price_minor, now)? {
+        let price = group.final_unit_price_minor.unwrap_or_default();
+        groups::record_event(conn, &after, "settled", price, now)?;
+        tracing::info!(group.id = %group.id(), "group settled");
+    }
+    Ok(())
+}

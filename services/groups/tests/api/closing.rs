@@ -1,0 +1,93 @@
+//! The close of a tiered group (PRODUCT.md G4, G6, G7): at the deadline the price is fixed from
+//! the tier reached, every hold captured at it, every purchase shipped and the group settled in
+//! payments with balanced books; below the minimum it fails and every hold is voided. Two
+//! replicas on one database close a group once.
+
+use std::time::Duration;
+
+use platform::{auth::Role, store_test, testing::token};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, operator, shopper, spawn_app};
+
+async fn state_becomes(app: &TestApp, group: &str, state: &str) -> Value {
+    for _ in 0..400 {
+        let read = app.get_json(&format!("/v1/groups/{group}")).await;
+        if read["state"] == state {
+            return read;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("group {group} never became {state}: {}", app.get_json(&format!("/v1/groups/{group}")).await);
+}
+
+store_test!(g4_a_tiered_group_closes_at_the_tier_reached_and_is_captured_shipped_and_settled, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let replica_clock = app.replica().await;
+    let (supplier, product) = app.tiered_product().await;
+    app.shipping_base(supplier).await;
+    let group = app.start_group(&shopper("leader"), &product, json!({})).await;
+    let id = group["id"].as_str().unwrap();
+    for n in 0..12 {
+        assert_eq!(app.join(id, &shopper(&format!("m{n}")), 1).await.status(), 201);
+    }
+    for n in 0..12 {
+        app.member_becomes(id, &format!("m{n}"), "held").await;
+    }
+
+    // The deadline passes for both replicas; each runs the scheduler.
+    for clock in [&app.clock, &replica_clock] {
+        clock.advance(chrono::Duration::hours(2));
+    }
+    let settled = state_becomes(&app, id, "settled").await;
+    assert_eq!(settled["final_unit_price"]["amount"], "80.00");
+
+    // Settled once no payment is open; the shipments' answers may still be on their way.
+    let mut members = app.members(id).await;
+    for _ in 0..200 {
+        if members.iter().all(|m| m["shipment_id"].is_string()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        members = app.members(id).await;
+    }
+    assert!(members.iter().all(|m| m["state"] == "paid" && m["shipment_id"].is_string()), "{members:?}");
+    let svc = token(Role::Service, "test", None);
+    for member in &members {
+        let payment = app.payment(member["payment_id"].as_str().unwrap()).await;
+        assert_eq!(
+            (payment["state"].as_str(), payment["captured"]["amount"].as_str()),
+            (Some("captured"), Some("80.00"))
+        );
+    }
+    let shipments = app.read(format!("{}/v1/shipments?group_id={id}", app.shipping), &svc).await;
+    assert_eq!(shipments["items"].as_array().unwrap().len(), 12, "one shipment per member");
+    let books = app.read(format!("{}/v1/groups/{id}/books", app.payments), &operator()).await;
+    assert_eq!(books["balanced"], true, "{books}");
+    assert_eq!(books["currencies"][0]["charges"]["amount"], "960.00");
+    assert_eq!(books["currencies"][0]["clearing_balance"]["amount"], "0.00");
+
+    let history = app.get_json(&format!("/v1/groups/{id}/history")).await;
+    let kinds: Vec<&str> = history["points"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "closed").count(), 1, "closed once by two replicas: {kinds:?}");
+    assert_eq!(kinds.last(), Some(&"settled"));
+});
+
+store_test!(g4_below_the_minimum_the_group_fails_and_every_hold_is_voided, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (supplier, product) = app.tiered_product().await;
+    app.shipping_base(supplier).await;
+    let group = app.start_group(&shopper("leader"), &product, json!({})).await;
+    let id = group["id"].as_str().unwrap();
+    for who in ["a", "b"] {
+        assert_eq!(app.join(id, &shopper(who), 1).await.status(), 201);
+        app.member_becomes(id, who, "held").await;
+    }
+    app.clock.advance(chrono::Duration::hours(2));
+    let failed = state_becomes(&app, id, "failed").await;
+    assert!(failed["final_unit_price"].is_null());
+    for member in app.members(id).await {
+        assert_eq!(member["state"], "cancelled");
+        app.payment_becomes(member["payment_id"].as_str().unwrap(), "voided").await;
+    }
+});
