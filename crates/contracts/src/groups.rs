@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use domain::{
     Count, GroupId, PaymentId, ProductId, ShipmentId, SupplierId, TierBasis,
     group::{GroupMode, GroupState, MemberState, PaymentPlan},
+    shipment::ShipmentState,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -118,6 +119,8 @@ pub struct Membership {
     pub payment_id: Option<PaymentId>,
     /// The member's shipment at shipping, once requested.
     pub shipment_id: Option<ShipmentId>,
+    /// Where the shipment is, as shipping last reported.
+    pub shipment_state: Option<ShipmentState>,
     /// Why the payment failed, for a released seat.
     pub failure_code: Option<String>,
     pub joined_at: DateTime<Utc>,

@@ -43,7 +43,10 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     std::fs::create_dir_all(&options.data_dir)?;
     let data_dir = options.data_dir.canonicalize()?;
     let secret = crate::secret::load_or_create(&data_dir)?;
-    let webhook_secret = crate::secret::webhook_secret(&data_dir)?;
+    let secrets = Secrets {
+        payments: crate::secret::webhook_secret(&data_dir, crate::secret::PAYMENTS_WEBHOOK_FILE)?,
+        shipping: crate::secret::webhook_secret(&data_dir, crate::secret::SHIPPING_WEBHOOK_FILE)?,
+    };
     let exe = std::env::current_exe()?;
 
     let ports: Vec<(&'static ServiceEntry, u16)> = SERVICES
@@ -63,7 +66,7 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     for &(entry, port) in &ports {
         let database = format!("sqlite://{}/{}.db", data_dir.display(), entry.name);
         let child = Command::new(&exe)
-            .envs(wiring(entry.name, &options.host, &ports, &webhook_secret))
+            .envs(wiring(entry.name, &options.host, &ports, &secrets))
             .args(["serve", entry.name])
             .env("GROUPBUY_SERVER__HOST", &options.host)
             .env("GROUPBUY_SERVER__PORT", port.to_string())
@@ -101,14 +104,14 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     }
 }
 
-/// The variables that point a service at the others it calls, and the secret payments signs its
-/// outcomes to groups with.
-fn wiring(
-    name: &str,
-    host: &str,
-    ports: &[(&'static ServiceEntry, u16)],
-    webhook_secret: &str,
-) -> Vec<(String, String)> {
+/// The secrets payments and shipping sign what they tell groups with.
+struct Secrets {
+    payments: String,
+    shipping: String,
+}
+
+/// The variables that point a service at the others it calls, with the webhook secrets.
+fn wiring(name: &str, host: &str, ports: &[(&'static ServiceEntry, u16)], secrets: &Secrets) -> Vec<(String, String)> {
     let url =
         |service: &str| ports.iter().find(|(e, _)| e.name == service).map(|(_, port)| format!("http://{host}:{port}"));
     let pairs = match name {
@@ -116,11 +119,16 @@ fn wiring(
             ("GROUPBUY_GROUPS__CATALOG_URL", url("catalog")),
             ("GROUPBUY_GROUPS__PAYMENTS_URL", url("payments")),
             ("GROUPBUY_GROUPS__SHIPPING_URL", url("shipping")),
-            ("GROUPBUY_GROUPS__PAYMENTS_WEBHOOK_SECRET", Some(webhook_secret.to_owned())),
+            ("GROUPBUY_GROUPS__PAYMENTS_WEBHOOK_SECRET", Some(secrets.payments.clone())),
+            ("GROUPBUY_GROUPS__SHIPPING_WEBHOOK_SECRET", Some(secrets.shipping.clone())),
         ],
         "payments" => vec![
             ("GROUPBUY_PAYMENTS__SUBSCRIBER__URL", url("groups").map(|u| format!("{u}/v1/webhooks/payments"))),
-            ("GROUPBUY_PAYMENTS__SUBSCRIBER__SECRET", Some(webhook_secret.to_owned())),
+            ("GROUPBUY_PAYMENTS__SUBSCRIBER__SECRET", Some(secrets.payments.clone())),
+        ],
+        "shipping" => vec![
+            ("GROUPBUY_SHIPPING__SUBSCRIBER__URL", url("groups").map(|u| format!("{u}/v1/webhooks/shipping"))),
+            ("GROUPBUY_SHIPPING__SUBSCRIBER__SECRET", Some(secrets.shipping.clone())),
         ],
         _ => Vec::new(),
     };

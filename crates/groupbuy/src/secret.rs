@@ -6,8 +6,9 @@ use std::{fs, io::Write, path::Path};
 pub const FILE: &str = "dev-secret";
 const ENV: &str = "GROUPBUY_AUTH__SECRET";
 
-/// The Standard Webhooks secret payments signs its outcomes to groups with.
+/// The Standard Webhooks secrets payments and shipping sign what they tell groups with.
 pub const PAYMENTS_WEBHOOK_FILE: &str = "payments-webhook-secret";
+pub const SHIPPING_WEBHOOK_FILE: &str = "shipping-webhook-secret";
 
 /// The configured secret, else the data folder's, made on first use.
 pub fn load_or_create(data_dir: &Path) -> anyhow::Result<String> {
@@ -18,11 +19,11 @@ pub fn load_or_create(data_dir: &Path) -> anyhow::Result<String> {
     kept(data_dir, FILE, || format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()))
 }
 
-/// The data folder's webhook secret for payments → groups (`whsec_` and base64, as Standard
+/// A webhook secret kept in the data folder under `file` (`whsec_` and base64, as Standard
 /// Webhooks has it), made on first use.
-pub fn webhook_secret(data_dir: &Path) -> anyhow::Result<String> {
+pub fn webhook_secret(data_dir: &Path, file: &str) -> anyhow::Result<String> {
     use base64::Engine;
-    kept(data_dir, PAYMENTS_WEBHOOK_FILE, || {
+    kept(data_dir, file, || {
         let bytes: Vec<u8> = (0..2).flat_map(|_| *uuid::Uuid::new_v4().as_bytes()).collect();
         format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(bytes))
     })

@@ -36,6 +36,8 @@ pub struct GroupsSettings {
     pub shipping_url: String,
     /// Verifies the outcomes payments sends to `/v1/webhooks/payments` (Standard Webhooks).
     pub payments_webhook_secret: Option<Secret>,
+    /// Verifies the shipment reports shipping sends to `/v1/webhooks/shipping`.
+    pub shipping_webhook_secret: Option<Secret>,
     /// The bearer token for calls to payments and shipping. Without it, groups signs its own
     /// short-lived service tokens with the HS256 secret (the embedded default).
     pub service_token: Option<Secret>,

@@ -52,8 +52,9 @@ pub fn settings(file: Option<&Path>) -> Result<Config, platform::config::ConfigE
 pub struct Context {
     pub catalog: CatalogClient,
     pub hold: chrono::Duration,
-    /// Verifies payments' webhooks; without it they are refused.
+    /// Verify payments' and shipping's webhooks; without a key they are refused.
     pub payments_webhook: Option<SigningKey>,
+    pub shipping_webhook: Option<SigningKey>,
 }
 
 /// The token groups calls payments and shipping with: the configured one, else a short-lived
@@ -79,6 +80,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         catalog: CatalogClient::new(&g.catalog_url, Duration::from_millis(g.call_timeout_ms))?,
         hold: chrono::Duration::days(g.hold_days),
         payments_webhook: g.payments_webhook_secret.as_ref().map(|s| SigningKey::standard(s.expose())),
+        shipping_webhook: g.shipping_webhook_secret.as_ref().map(|s| SigningKey::standard(s.expose())),
     });
     let calls = Calls {
         services: [(payment_flow::PAYMENTS, &g.payments_url), ("shipping", &g.shipping_url)]

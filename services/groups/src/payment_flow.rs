@@ -160,7 +160,7 @@ pub fn on_answer(conn: &mut DbConnection, answer: &outbox::Answer) -> anyhow::Re
         HOLD | settlement::CAPTURE => apply(conn, &serde_json::from_str::<Payment>(&answer.body)?, now)?,
         settlement::SHIP => {
             let shipment: contracts::shipping::Shipment = serde_json::from_str(&answer.body)?;
-            members::record_shipment(conn, &shipment.member, shipment.id, now)?;
+            members::record_shipment(conn, &shipment.member, shipment.id, shipment.state, now)?;
         }
         settlement::SETTLE => settlement::settled(conn, &serde_json::from_str(&answer.body)?, now)?,
         _ => {}

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use domain::{GroupId, PaymentId, ShipmentId, group::MemberState, payment::PaymentState};
+use domain::{GroupId, PaymentId, ShipmentId, group::MemberState, payment::PaymentState, shipment::ShipmentState};
 use platform::db::{DbConnection, StoreError, Stored};
 
 use super::{rows::MemberRow, schema::members};
@@ -47,15 +47,25 @@ pub fn record_payment(
     Ok(())
 }
 
-/// Notes the shipment shipping made for the member's purchase.
+/// Notes the member's shipment and where it is, as shipping reported; a report older than the
+/// state already known (they may arrive out of order) changes nothing.
 pub fn record_shipment(
     conn: &mut DbConnection,
     id: &str,
     shipment: ShipmentId,
+    state: ShipmentState,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
+    let Some(member) = find(conn, id)? else { return Ok(()) };
+    if member.shipment_state.is_some_and(|known| known.0 == state || !known.0.can_move_to(state)) {
+        return Ok(());
+    }
     diesel::update(members::table.find(id))
-        .set((members::shipment_id.eq(shipment.to_string()), members::updated_at.eq(now)))
+        .set((
+            members::shipment_id.eq(shipment.to_string()),
+            members::shipment_state.eq(Stored(state)),
+            members::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }

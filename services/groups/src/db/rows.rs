@@ -11,6 +11,7 @@ use domain::{
     Count, Currency, GroupId, Money, MoneyError, ProductId, SupplierId,
     group::{GroupMode, GroupState, Limits, MemberState, PaymentPlan, Tally},
     payment::PaymentState,
+    shipment::ShipmentState,
 };
 use platform::{auth::Role, db::Stored};
 
@@ -66,6 +67,7 @@ pub struct MemberRow {
     /// The recipient (JSON) for a product that is shipped.
     pub ship_to: Option<String>,
     pub shipment_id: Option<String>,
+    pub shipment_state: Option<Stored<ShipmentState>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -178,6 +180,7 @@ impl MemberRow {
             held: held.into(),
             payment_id: self.payment_id.as_deref().and_then(|id| id.parse().ok()),
             shipment_id: self.shipment_id.as_deref().and_then(|id| id.parse().ok()),
+            shipment_state: self.shipment_state.map(|s| s.0),
             failure_code: self.failure_code.clone(),
             joined_at: self.joined_at.and_utc(),
             updated_at: self.updated_at.and_utc(),

@@ -47,6 +47,7 @@ diesel::table! {
         payment_state -> Nullable<Text>,
         ship_to -> Nullable<Text>,
         shipment_id -> Nullable<Text>,
+        shipment_state -> Nullable<Text>,
     }
 }
 

@@ -126,6 +126,7 @@ fn join(
         payment_state: None,
         ship_to,
         shipment_id: None,
+        shipment_state: None,
     };
     members::insert(conn, &member).map_err(seat_taken)?;
     payment_flow::request_hold(conn, &after, &member, &body.payment_method)?;

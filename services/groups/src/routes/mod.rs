@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(progress::get_history)
         .service(live::stream_events)
         .service(webhooks::receive_payments_webhook)
+        .service(webhooks::receive_shipping_webhook)
         .service(platform::outbox::list_dead_letters)
         .service(platform::outbox::retry_dead_letter);
 }

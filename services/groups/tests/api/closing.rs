@@ -71,6 +71,25 @@ store_test!(g4_a_tiered_group_closes_at_the_tier_reached_and_is_captured_shipped
     let kinds: Vec<&str> = history["points"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "closed").count(), 1, "closed once by two replicas: {kinds:?}");
     assert_eq!(kinds.last(), Some(&"settled"));
+
+    // S3: the base dispatches one parcel; shipping tells groups, signed.
+    let shipment = members[0]["shipment_id"].as_str().unwrap();
+    let report = json!({ "state": "dispatched", "tracking_number": "TRK1", "carrier": "DHL" });
+    let res = app
+        .client
+        .post(format!("{}/v1/shipments/{shipment}/events", app.shipping))
+        .bearer_auth(operator())
+        .json(&report);
+    assert_eq!(res.send().await.unwrap().status(), 200);
+    let shopper0 = members[0]["shopper"].as_str().unwrap();
+    for _ in 0..200 {
+        let member = app.members(id).await.into_iter().find(|m| m["shopper"] == shopper0).unwrap();
+        if member["shipment_state"] == "dispatched" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("groups never heard of the dispatch");
 });
 
 store_test!(g4_below_the_minimum_the_group_fails_and_every_hold_is_voided, |backend| async move {

@@ -12,8 +12,9 @@ use platform::{
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 
-/// The secret payments signs its outcomes to groups with in tests.
+/// The secrets payments and shipping sign what they tell groups with in tests.
 pub const PAYMENTS_WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const SHIPPING_WEBHOOK_SECRET: &str = "whsec_c2hpcHBpbmcgdGVsbHMgZ3JvdXBzIGhlcmU=";
 
 pub struct TestApp {
     pub address: String,
@@ -56,9 +57,11 @@ pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
     tokio::spawn(payments.run_until_stopped());
 
     let shipping_db = TestDatabase::create(backend, "shipping")?;
-    let shipping = shipping::build(shipping::config::with_defaults(settings(&shipping_db.url)).expect("defaults"))
-        .await
-        .expect("shipping starts");
+    let mut config = shipping::config::with_defaults(settings(&shipping_db.url)).expect("defaults");
+    config.shipping.subscriber.url = Some(format!("http://127.0.0.1:{groups_port}/v1/webhooks/shipping"));
+    config.shipping.subscriber.secret = Some(Secret::new(SHIPPING_WEBHOOK_SECRET));
+    quick(&mut config.shipping.subscriber);
+    let shipping = shipping::build(config).await.expect("shipping starts");
     let shipping_address = format!("http://127.0.0.1:{}", shipping.port());
     tokio::spawn(shipping.run_until_stopped());
 
@@ -70,6 +73,7 @@ pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
     config.groups.payments_url = payments_address.clone();
     config.groups.shipping_url = shipping_address.clone();
     config.groups.payments_webhook_secret = Some(Secret::new(PAYMENTS_WEBHOOK_SECRET));
+    config.groups.shipping_webhook_secret = Some(Secret::new(SHIPPING_WEBHOOK_SECRET));
     config.groups.close_every_ms = 50;
     quick(&mut config.groups.outbox);
     let app = groups::build(config.clone()).await.expect("groups starts");
