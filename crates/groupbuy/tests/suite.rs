@@ -320,3 +320,105 @@ async fn x4_through_sigkills_every_key_has_one_effect_and_the_books_balance() {
     let _ = last.wait();
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+// Issue 9, "Done when": groups killed with SIGKILL in the middle of a close and restarted: the
+// deadline still fires, and no hold, capture or shipment is asked twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn g6_a_close_killed_half_way_finishes_once_after_restarts() {
+    const MEMBERS: usize = 6;
+    const KILLS: usize = 3;
+    let seed = std::env::var("GROUPBUY_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+    });
+    println!("close crash seed {seed} (replay with GROUPBUY_CRASH_SEED={seed})");
+    let data_dir = std::env::temp_dir().join(format!("groupbuy-close-crash-{}", uuid::Uuid::new_v4()));
+    let ports =
+        [("catalog", free_port()), ("groups", free_port()), ("payments", free_port()), ("shipping", free_port())];
+    let [catalog, groups, payments, shipping] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
+    let mut launcher = up(&data_dir, &ports);
+
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let operator = token(&data_dir, &["--role", "operator"]);
+    let service = token(&data_dir, &["--role", "service", "--subject", "groups"]);
+    let supplier =
+        post(&client, &format!("{catalog}/v1/suppliers"), &operator, "s", &serde_json::json!({ "name": "Close" }))
+            .await;
+    let supplier_id = supplier["id"].as_str().unwrap().to_owned();
+    let product = serde_json::json!({
+        "supplier_id": supplier_id, "name": "Close kettle",
+        "list_price": { "amount": "100.00", "currency": "EUR" },
+        "details": { "kind": "specific", "manufacturer": "Close", "model": "K" },
+        "price_tiers": { "basis": "member_count", "tiers": [{ "min": 5, "unit_price": { "amount": "80.00", "currency": "EUR" } }] },
+    });
+    let product = post(&client, &format!("{catalog}/v1/products"), &operator, "p", &product).await;
+    let base = serde_json::json!({ "name": "Depot", "supplier_ids": [supplier_id] });
+    post(&client, &format!("{shipping}/v1/shipping-bases"), &operator, "base", &base).await;
+    let closes_at = chrono::Utc::now() + chrono::Duration::seconds(5);
+    let group = serde_json::json!({
+        "product_id": product["id"], "mode": "tiered", "min_members": 2, "closes_at": closes_at.to_rfc3339(),
+    });
+    let leader = token(&data_dir, &["--role", "shopper"]);
+    let group = post(&client, &format!("{groups}/v1/groups"), &leader, "g", &group).await;
+    let id = group["id"].as_str().unwrap().to_owned();
+    for n in 0..MEMBERS {
+        let join = serde_json::json!({
+            "quantity": 1, "payment_method": { "type": "card", "token": "4242424242424242" },
+            "ship_to": { "name": "Erika", "line1": "Heidestraße 17", "city": "Köln", "postal_code": "51147", "country": "DE" },
+        });
+        let shopper = token(&data_dir, &["--role", "shopper", "--subject", &format!("shopper-{n}")]);
+        post(&client, &format!("{groups}/v1/groups/{id}/members"), &shopper, &format!("join-{n}"), &join).await;
+    }
+
+    // Kills around the deadline, while the close and its calls are under way.
+    let mut schedule = Schedule(seed);
+    let until_close = (closes_at - chrono::Utc::now()).to_std().unwrap_or_default();
+    std::thread::sleep(until_close + Duration::from_millis(schedule.next(1200)));
+    for _ in 0..KILLS {
+        kill_services(&mut launcher);
+        while ports.iter().any(|(_, port)| serving(*port)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        launcher = up(&data_dir, &ports);
+        std::thread::sleep(Duration::from_millis(300 + schedule.next(1200)));
+    }
+    println!("{KILLS} SIGKILLs of every service around the close");
+
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let read = get(&client, &format!("{groups}/v1/groups/{id}"), &operator).await;
+        if read["state"] == "settled" {
+            assert_eq!(read["final_unit_price"]["amount"], "80.00");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the group never settled: {read}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let paid = get(&client, &format!("{payments}/v1/payments?group_id={id}"), &service).await;
+    let paid = paid["items"].as_array().unwrap();
+    assert_eq!(paid.len(), MEMBERS, "one hold per member, never a second");
+    assert!(paid.iter().all(|p| p["state"] == "captured" && p["captured"]["amount"] == "80.00"), "{paid:?}");
+    let books = get(&client, &format!("{payments}/v1/groups/{id}/books"), &operator).await;
+    assert_eq!(
+        (books["balanced"].as_bool(), books["currencies"][0]["charges"]["amount"].as_str()),
+        (Some(true), Some("480.00"))
+    );
+    let history = get(&client, &format!("{groups}/v1/groups/{id}/history"), &operator).await;
+    let kinds: Vec<&str> = history["points"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "closed").count(), 1, "{kinds:?}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let shipped = get(&client, &format!("{shipping}/v1/shipments?group_id={id}"), &operator).await;
+        let count = shipped["items"].as_array().unwrap().len();
+        assert!(count <= MEMBERS, "a shipment asked twice: {shipped}");
+        if count == MEMBERS {
+            break;
+        }
+        assert!(Instant::now() < deadline, "shipments missing: {shipped}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(launcher.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let _ = launcher.wait();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

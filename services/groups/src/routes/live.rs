@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web, web::Bytes};
 use contracts::groups::HistoryPoint;
 use domain::{Currency, GroupId};
 use futures::stream::{self, Stream, StreamExt};
-use platform::{ApiError, db::Db};
+use platform::{ApiError, db::Db, error::Problem};
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::read::find;
@@ -29,10 +29,11 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
     tag = "groups",
     params(
         ("id" = GroupId, Path),
-        ("Last-Event-ID" = Option<i64>, Header, description = "The last sequence received: the stream resumes after it"),
+        ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "The last sequence received: the stream resumes after it"),
     ),
     responses(
-        (status = 200, content_type = "text/event-stream", body = String, description = "`retry`, then one event per change of the group: `id: <sequence>`, `event: <kind>`, `data: <HistoryPoint JSON>`"),
+        (status = 200, content_type = "text/event-stream", body = HistoryPoint, description = "`retry`, then one event per change of the group: `id: <sequence>`, `event: <kind>`, `data:` a history point as JSON"),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "A Last-Event-ID that is not a sequence number"),
     )
 )]
 #[get("/v1/groups/{id}/events")]
