@@ -5,6 +5,7 @@
 mod pool;
 pub mod schema;
 mod stored;
+mod writer;
 
 use diesel::{RunQueryDsl, connection::SimpleConnection};
 
@@ -101,6 +102,8 @@ pub enum DbError {
     DataDir(#[from] std::io::Error),
     #[error("blocking task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error("the write was not committed: {0}")]
+    Commit(String),
 }
 
 type Pool = diesel::r2d2::Pool<ConnectionManager>;
@@ -113,6 +116,8 @@ pub struct Db {
     migrations: &'static [Migrations],
     instance: std::sync::Arc<str>,
     clock: crate::clock::Clock,
+    /// SQLite's one writer ([`writer`]); PostgreSQL runs transactions side by side.
+    writer: Option<writer::Writer>,
 }
 
 impl DbError {
@@ -120,7 +125,9 @@ impl DbError {
     /// the data being wrong: the request may succeed as it is a moment later.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            Self::Connect(_) | Self::Pool(_) => true,
+            // A batch the store could not commit (disk full, I/O): the same request may succeed
+            // a moment later.
+            Self::Connect(_) | Self::Pool(_) | Self::Commit(_) => true,
             Self::Query(e) => is_lost_connection(e),
             _ => false,
         }
@@ -164,7 +171,11 @@ impl Db {
         .await??;
         let instance: std::sync::Arc<str> = uuid::Uuid::new_v4().to_string().into();
         let clock = crate::clock::Clock::system();
-        let db = Self { pool, backend, migrations, instance: instance.clone(), clock: clock.clone() };
+        let writer = match backend {
+            Backend::Sqlite => Some(writer::Writer::start(pool.clone())?),
+            Backend::Postgres => None,
+        };
+        let db = Self { pool, backend, migrations, instance: instance.clone(), clock: clock.clone(), writer };
         db.run(move |conn| {
             for set in std::iter::once(&PLATFORM_MIGRATIONS).chain(migrations) {
                 apply(conn, *set)?;
@@ -207,18 +218,19 @@ impl Db {
         .map_err(DbError::from)?
     }
 
-    /// Like [`run`](Self::run), inside one transaction: committed if `work` succeeds.
+    /// Like [`run`](Self::run), inside one transaction: committed if `work` succeeds, and
+    /// answered only once the commit is durable. On SQLite the process's one writer runs it,
+    /// batched with others into one commit (see [`writer`]).
     pub async fn transaction<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
-        self.run(move |conn| match conn {
-            DbConnection::Postgresql(_) => diesel::Connection::transaction(conn, work),
-            DbConnection::Sqlite(_) => sqlite_immediate_transaction(conn, work),
-        })
-        .await
+        match &self.writer {
+            Some(writer) => writer.transaction(work).await,
+            None => self.run(move |conn| diesel::Connection::transaction(conn, work)).await,
+        }
     }
 
     /// Ready means: a connection answers and no migration is pending.
@@ -251,36 +263,6 @@ fn pending(conn: &mut DbConnection, set: Migrations) -> Result<bool, DbError> {
         DbConnection::Sqlite(c) => c.has_pending_migration((set.sqlite)()),
     };
     result.map_err(|e| DbError::Migration(e.to_string()))
-}
-
-/// A SQLite transaction that takes the write lock at `BEGIN`. A deferred transaction that reads
-/// first and writes later fails at once with `SQLITE_BUSY` when another writer committed in
-/// between, whatever the busy timeout; taking the lock up front makes it wait its turn instead.
-/// Nested `transaction` calls inside `work` become savepoints as usual.
-fn sqlite_immediate_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    if let DbConnection::Sqlite(inner) = conn {
-        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
-    }
-    let result = work(conn);
-    let DbConnection::Sqlite(inner) = conn else { return result };
-    match result {
-        Ok(value) => match AnsiTransactionManager::commit_transaction(inner) {
-            Ok(()) => Ok(value),
-            Err(e) => {
-                let _ = AnsiTransactionManager::rollback_transaction(inner);
-                Err(e.into())
-            }
-        },
-        Err(e) => {
-            AnsiTransactionManager::rollback_transaction(inner)?;
-            Err(e)
-        }
-    }
 }
 
 /// Server-grade SQLite: concurrent readers with one writer (WAL), waiting rather than failing on a
@@ -344,7 +326,8 @@ mod tests {
                 panic!("a handler bug in the middle of a transaction")
             })
             .await;
-        assert!(matches!(panicked, Err(DbError::Join(_))));
+        // PostgreSQL: the blocking task died; SQLite: the writer rolled the batch back.
+        assert!(matches!(panicked, Err(DbError::Join(_) | DbError::Commit(_))), "{panicked:?}");
         let after = db
             .transaction(|conn| {
                 diesel::sql_query("CREATE TABLE t (n INTEGER)").execute(conn)?;
@@ -353,5 +336,49 @@ mod tests {
             })
             .await;
         assert!(after.is_ok(), "the next transaction runs on a fresh connection: {after:?}");
+    });
+
+    // Many transactions at once (batched into few commits on SQLite): each is answered with its own
+    // outcome, and one that fails leaves no trace while the others in its batch commit.
+    store_test!(x7_concurrent_transactions_commit_or_fail_alone, |backend| async move {
+        let Some(test_db) = TestDatabase::create(backend, "writer") else { return };
+        let db = Db::connect(&settings(&test_db.url).database, &[]).await.unwrap();
+        db.run(|conn| diesel::sql_query("CREATE TABLE t (n INTEGER NOT NULL)").execute(conn).map_err(DbError::from))
+            .await
+            .unwrap();
+        let writes = (0..200).map(|n| {
+            let db = db.clone();
+            async move {
+                db.transaction(move |conn| {
+                    diesel::sql_query(format!("INSERT INTO t (n) VALUES ({n})")).execute(conn)?;
+                    if n % 10 == 0 { Err(DbError::Commit(format!("refused {n}"))) } else { Ok(n) }
+                })
+                .await
+            }
+        });
+        let outcomes = futures::future::join_all(writes).await;
+        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 180);
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let stored = db
+            .run(|conn| {
+                diesel::sql_query("SELECT COUNT(*) AS n FROM t WHERE n % 10 <> 0")
+                    .get_result::<Count>(conn)
+                    .map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+        let refused = db
+            .run(|conn| {
+                diesel::sql_query("SELECT COUNT(*) AS n FROM t WHERE n % 10 = 0")
+                    .get_result::<Count>(conn)
+                    .map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+        assert_eq!((stored.n, refused.n), (180, 0));
     });
 }
