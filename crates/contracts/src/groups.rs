@@ -180,6 +180,62 @@ pub struct HistoryPoint {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// What a storefront's endpoint receives for every group event (`group.<kind>`, G9).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct GroupEvent {
+    pub group_id: GroupId,
+    #[serde(flatten)]
+    pub point: HistoryPoint,
+}
+
+/// Registers a storefront's endpoint for group events.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhookEndpoint {
+    /// A public `https` (or `http`) URL; events are POSTed there, signed with Standard Webhooks.
+    #[schema(max_length = 2048)]
+    pub url: String,
+    /// Only this group's events; every group's when absent.
+    #[serde(default)]
+    pub group_id: Option<GroupId>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WebhookEndpoint {
+    pub id: String,
+    pub url: String,
+    pub group_id: Option<GroupId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new endpoint with its signing secret, shown only this once.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegisteredWebhookEndpoint {
+    #[serde(flatten)]
+    pub endpoint: WebhookEndpoint,
+    /// The Standard Webhooks secret (`whsec_…`) the endpoint verifies signatures with.
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WebhookEndpointPage {
+    pub items: Vec<WebhookEndpoint>,
+    pub next_cursor: Option<String>,
+}
+
+/// One Server-Sent Event of a group's stream, as its `text/event-stream` lines carry it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProgressEvent {
+    /// The event's sequence: sent back as `Last-Event-ID`, the stream resumes after it.
+    pub id: Option<String>,
+    /// The change: `created`, `joined`, `left`, `released`, `closed`, `failed`, `cancelled`, `settled`.
+    pub event: Option<String>,
+    /// The group after the change: a `HistoryPoint` as JSON.
+    pub data: Option<String>,
+    /// How long a browser waits before reconnecting, in milliseconds (the first event only).
+    pub retry: Option<u64>,
+}
+
 /// The series, or the one point in force at `at`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct History {

@@ -22,11 +22,7 @@ pub fn load_or_create(data_dir: &Path) -> anyhow::Result<String> {
 /// A webhook secret kept in the data folder under `file` (`whsec_` and base64, as Standard
 /// Webhooks has it), made on first use.
 pub fn webhook_secret(data_dir: &Path, file: &str) -> anyhow::Result<String> {
-    use base64::Engine;
-    kept(data_dir, file, || {
-        let bytes: Vec<u8> = (0..2).flat_map(|_| *uuid::Uuid::new_v4().as_bytes()).collect();
-        format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(bytes))
-    })
+    kept(data_dir, file, platform::webhook::new_secret)
 }
 
 /// The secret in `file` under the data folder, else a new one from `make`, kept there readable by

@@ -310,7 +310,7 @@ pub async fn idempotent_posts(
             key: key.clone(),
             hash,
         };
-        db.run(move |conn| claim(conn, &request, None)).await
+        db.transaction(move |conn| claim(conn, &request, None)).await
     };
     match claimed.map_err(ApiError::from) {
         Err(e) => return Ok(problem(req, e)),
@@ -331,7 +331,7 @@ pub async fn idempotent_posts(
         Ok(response) => response,
         Err(e) => {
             let (scope, key) = (scope.clone(), key.clone());
-            let _ = db.run(move |conn| release(conn, &scope, &key)).await;
+            let _ = db.transaction(move |conn| release(conn, &scope, &key)).await;
             return Err(e);
         }
     };
@@ -345,7 +345,7 @@ pub async fn idempotent_posts(
     let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
     let stored = {
         let bytes = bytes.clone();
-        db.run(move |conn| {
+        db.transaction(move |conn| {
             if status.is_server_error() {
                 release(conn, &scope, &key)
             } else {

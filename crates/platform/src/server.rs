@@ -196,7 +196,7 @@ async fn heartbeat(db: Db) {
     loop {
         every.tick().await;
         let (id, now) = (db.instance().to_owned(), db.clock().now());
-        if let Err(e) = db.run(move |conn| crate::instance::beat(conn, &id, now)).await {
+        if let Err(e) = db.transaction(move |conn| crate::instance::beat(conn, &id, now)).await {
             tracing::warn!(error.cause = %e, "heartbeat failed");
         }
     }
@@ -209,7 +209,7 @@ async fn purge_hourly(db: Db, service_purge: fn(&mut DbConnection) -> Result<usi
         every_hour.tick().await;
         let now = db.clock().now();
         let purged = db
-            .run(move |conn| {
+            .transaction(move |conn| {
                 let mut purged = idempotency::purge_expired(conn, now)?;
                 purged += crate::instance::purge_dead(conn, now)?;
                 purged += service_purge(conn)?;

@@ -123,6 +123,7 @@ macro_rules! store_test {
 pub struct WebhookReceiver {
     pub url: String,
     received: std::sync::Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>,
+    secret: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 /// The secret test receivers and relays share.
@@ -141,7 +142,8 @@ impl WebhookReceiver {
 
         let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let store = received.clone();
-        let secret = secret.to_owned();
+        let shared_secret = std::sync::Arc::new(std::sync::Mutex::new(secret.to_owned()));
+        let secret = shared_secret.clone();
         let server = HttpServer::new(move || {
             let store = store.clone();
             let secret = secret.clone();
@@ -150,7 +152,7 @@ impl WebhookReceiver {
                     "/",
                     web::post().to(move |req: HttpRequest, body: web::Bytes| {
                         let store = store.clone();
-                        let secret = secret.clone();
+                        let secret = secret.lock().expect("receiver lock").clone();
                         async move {
                             let header = |name: &str| {
                                 req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
@@ -182,7 +184,12 @@ impl WebhookReceiver {
         .expect("bind receiver");
         let port = server.addrs()[0].port();
         tokio::spawn(server.run());
-        Self { url: format!("http://127.0.0.1:{port}/"), received }
+        Self { url: format!("http://127.0.0.1:{port}/"), received, secret: shared_secret }
+    }
+
+    /// Checks later deliveries against `secret` (one a service issued after the receiver started).
+    pub fn set_secret(&self, secret: &str) {
+        *self.secret.lock().expect("receiver lock") = secret.to_owned();
     }
 
     /// The deliveries so far: (webhook-id, event).

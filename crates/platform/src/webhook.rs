@@ -92,6 +92,12 @@ pub fn verify_standard(
     Err(SignatureError::Mismatch)
 }
 
+/// A new Standard Webhooks secret: `whsec_` and base64 of two v4 UUIDs (244 random bits).
+pub fn new_secret() -> String {
+    let bytes: Vec<u8> = (0..2).flat_map(|_| *uuid::Uuid::new_v4().as_bytes()).collect();
+    format!("whsec_{}", STANDARD.encode(bytes))
+}
+
 /// Verifies a Standard Webhooks request as received: its three headers against `body`. The
 /// message id it carries, for de-duplication; a request without one is refused as a problem.
 pub fn verify_standard_request(

@@ -4,11 +4,13 @@
 pub mod access;
 pub mod config;
 pub mod db;
+pub mod gate;
 pub mod model;
 pub mod payment_flow;
 pub mod progress;
 pub mod routes;
 pub mod settlement;
+pub mod storefronts;
 
 use std::{path::Path, time::Duration};
 
@@ -20,6 +22,7 @@ use platform::{
     auth::{Role, TokenIssuer},
     config::{JwtAlgorithm, ServiceSettings},
     db::Migrations,
+    outbound::TargetPolicy,
     outbox::{self, Calls, Relay, TokenSource},
     server::{Application, ServiceDef},
     webhook::SigningKey,
@@ -91,11 +94,14 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         on_answer: Arc::new(payment_flow::on_answer),
     };
     let hub = web::Data::new(progress::Hub::default());
+    let gate = web::Data::new(gate::Gate::default());
+    let policy = web::Data::new(TargetPolicy { allow_private: g.outbox.allow_private_targets });
     let app = Application::build_with(service(), config.service.clone(), move |cfg| {
-        cfg.app_data(context.clone()).app_data(hub.clone());
+        cfg.app_data(context.clone()).app_data(hub.clone()).app_data(gate.clone()).app_data(policy.clone());
     })
     .await?;
-    if let Some(relay) = Relay::build(app.db().clone(), config.groups.outbox.clone(), None, Some(calls))? {
+    let endpoints: outbox::TargetResolver = Arc::new(storefronts::resolve);
+    if let Some(relay) = Relay::build(app.db().clone(), config.groups.outbox.clone(), Some(endpoints), Some(calls))? {
         tokio::spawn(relay.run());
     }
     tokio::spawn(settlement::run(app.db().clone(), Duration::from_millis(config.groups.close_every_ms)));

@@ -207,7 +207,7 @@ impl Relay {
             targeted: self.targets.is_some(),
             calls: self.calls.is_some(),
         };
-        let claimed = self.db.run(move |conn| claim(conn, 32, lease, scope)).await?;
+        let claimed = self.db.transaction(move |conn| claim(conn, 32, lease, scope)).await?;
         let mut delivered = 0;
         for row in claimed {
             let outcome = match (&self.calls, row.call_path.is_some()) {
@@ -466,7 +466,7 @@ pub async fn retry_dead_letter(
 ) -> Result<actix_web::HttpResponse, ApiError> {
     let id = id.into_inner();
     let key = id.clone();
-    if !db.run(move |conn| requeue(conn, &key)).await? {
+    if !db.transaction(move |conn| requeue(conn, &key)).await? {
         return Err(ApiError::not_found(format!("dead letter {id}")));
     }
     tracing::info!(event.id = %id, "dead letter queued again");

@@ -48,7 +48,7 @@ pub fn record_event(
         recorded_at: at,
     };
     diesel::insert_into(group_events::table).values(&event).execute(conn)?;
-    Ok(())
+    crate::storefronts::notify(conn, row.id(), event.to_dto(row.currency.0))
 }
 
 /// Locks the group's row until the transaction ends (a no-op write: PostgreSQL takes the row lock,

@@ -71,6 +71,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        url -> Text,
+        secret -> Text,
+        group_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> groups (group_id));
 diesel::joinable!(group_events -> groups (group_id));
-diesel::allow_tables_to_appear_in_same_query!(groups, members, group_events, received_webhooks);
+diesel::allow_tables_to_appear_in_same_query!(groups, members, group_events, received_webhooks, webhook_endpoints);

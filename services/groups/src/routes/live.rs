@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, get, web, web::Bytes};
-use contracts::groups::HistoryPoint;
+use contracts::groups::{HistoryPoint, ProgressEvent};
 use domain::{Currency, GroupId};
 use futures::stream::{self, Stream, StreamExt};
 use platform::{ApiError, db::Db, error::Problem};
@@ -32,7 +32,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
         ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "The last sequence received: the stream resumes after it"),
     ),
     responses(
-        (status = 200, content_type = "text/event-stream", body = HistoryPoint, description = "`retry`, then one event per change of the group: `id: <sequence>`, `event: <kind>`, `data:` a history point as JSON"),
+        (status = 200, content_type = "text/event-stream", body = ProgressEvent, description = "`retry`, then one event per change of the group: `id: <sequence>`, `event: <kind>`, `data:` a `HistoryPoint` as JSON"),
         (status = 400, body = Problem, content_type = "application/problem+json", description = "A Last-Event-ID that is not a sequence number"),
     )
 )]

@@ -25,10 +25,11 @@ use crate::{
         groups, members,
         rows::{GroupRow, MemberRow},
     },
+    gate::Gate,
     payment_flow,
 };
 
-fn refused(e: JoinRefused) -> ApiError {
+fn refused(e: &JoinRefused) -> ApiError {
     ApiError::conflict(e.to_string())
 }
 
@@ -62,6 +63,7 @@ fn seat_taken(e: StoreError) -> ApiError {
 pub async fn join_group(
     who: Authenticated<ShopperOnly>,
     db: web::Data<Db>,
+    gate: web::Data<Gate>,
     key: IdempotentRequest,
     id: web::Path<GroupId>,
     body: Json<JoinRequest>,
@@ -70,9 +72,13 @@ pub async fn join_group(
     if body.payment_method.kind == MethodType::Card && body.payment_method.token.is_none() {
         return Err(ApiError::invalid_field("payment_method.token", "a card needs a token"));
     }
+    if let Some(why) = gate.refuses(id) {
+        return Err(refused(&why));
+    }
     let now = db.clock().now();
     let shopper = who.subject.clone();
-    let membership = db.transaction(move |conn| join(conn, id, &shopper, &body, now, &key)).await?;
+    let gate = gate.into_inner();
+    let membership = db.transaction(move |conn| join(conn, id, &shopper, &body, now, &key, &gate)).await?;
     tracing::info!(group.id = %id, quantity = membership.quantity, "member joined");
     Ok(HttpResponse::Created().json(membership))
 }
@@ -84,7 +90,12 @@ fn join(
     body: &JoinRequest,
     now: chrono::NaiveDateTime,
     key: &IdempotentRequest,
+    gate: &Gate,
 ) -> Result<Membership, ApiError> {
+    let refuse = |why: JoinRefused| {
+        gate.learn(id, &why);
+        refused(&why)
+    };
     let group = find(conn, id)?;
     let ship_to = ship_to(&group, body)?;
     if !group.payment_methods().map_err(ApiError::internal)?.contains(&body.payment_method.kind) {
@@ -94,7 +105,7 @@ fn join(
         return Err(ApiError::conflict("the shopper is already a member of this group"));
     }
     let (limits, quantity) = (group.limits(), body.quantity);
-    limits.admit(group.state(), group.tally(), quantity, now, (group.opens_at, group.closes_at)).map_err(refused)?;
+    limits.admit(group.state(), group.tally(), quantity, now, (group.opens_at, group.closes_at)).map_err(refuse)?;
     let terms = group.terms().map_err(ApiError::internal)?;
     let held_unit = terms.price().most_owed(&limits, quantity);
     match held_unit.times(quantity.get()) {
@@ -107,8 +118,8 @@ fn join(
         group
             .limits()
             .admit(group.state(), group.tally(), quantity, now, (group.opens_at, group.closes_at))
-            .map_err(refused)?;
-        return Err(refused(JoinRefused::Full));
+            .map_err(refuse)?;
+        return Err(refuse(JoinRefused::Full));
     };
     let member = MemberRow {
         id: uuid::Uuid::now_v7().to_string(),

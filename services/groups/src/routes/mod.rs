@@ -1,6 +1,7 @@
 //! The groups HTTP API.
 
 mod create;
+mod endpoints;
 mod lifecycle;
 mod live;
 mod members;
@@ -24,6 +25,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(live::stream_events)
         .service(webhooks::receive_payments_webhook)
         .service(webhooks::receive_shipping_webhook)
+        .service(endpoints::create_webhook_endpoint)
+        .service(endpoints::list_webhook_endpoints)
+        .service(endpoints::delete_webhook_endpoint)
         .service(platform::outbox::list_dead_letters)
         .service(platform::outbox::retry_dead_letter);
 }

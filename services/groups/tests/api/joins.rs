@@ -88,7 +88,9 @@ store_test!(g3_the_quantity_cap_holds_and_bad_joins_are_refused, |backend| async
     assert_eq!(app.join(id, &shopper("b"), 4).await.status(), 201);
     assert_eq!(app.join(id, &shopper("c"), 1).await.status(), 409, "full");
 
-    let path = format!("/v1/groups/{id}/members");
+    // Bad joins, on a group with room.
+    let open = app.start_group(&shopper("leader"), &product, json!({})).await;
+    let path = format!("/v1/groups/{}/members", open["id"].as_str().unwrap());
     let post = |body: Value, who: String| {
         let (app, path) = (&app, &path);
         async move { app.post(path, &who, &body).await }

@@ -9,3 +9,4 @@ mod joins;
 mod live;
 mod payments;
 mod progress;
+mod storefronts;

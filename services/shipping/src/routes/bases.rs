@@ -1,7 +1,6 @@
 //! Shipping bases (PRODUCT.md S1): registered by the operator for the suppliers they serve.
 
 use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
-use base64::{Engine, engine::general_purpose::STANDARD};
 use contracts::shipping::{NewShippingBase, RegisteredShippingBase, ShippingBase, ShippingBaseUpdate};
 use domain::{ShippingBaseId, SupplierId, Violations};
 use platform::{
@@ -36,14 +35,6 @@ fn check_fields(v: &mut Violations, policy: &TargetPolicy, suppliers: Option<&[S
     }
 }
 
-/// A Standard Webhooks secret: 32 random bytes, base64, behind `whsec_`.
-fn new_secret() -> String {
-    let mut bytes = Vec::with_capacity(32);
-    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-    format!("whsec_{}", STANDARD.encode(bytes))
-}
-
 /// Registers a shipping base. The response carries its webhook secret, shown only this once.
 #[utoipa::path(
     tag = "shipping bases",
@@ -72,7 +63,7 @@ pub async fn create_base(
         id: ShippingBaseId::generate().into(),
         name: body.name.trim().to_owned(),
         callback_url: body.callback_url,
-        webhook_secret: new_secret(),
+        webhook_secret: platform::webhook::new_secret(),
         paused: false,
         created_at: now,
         updated_at: now,
