@@ -121,6 +121,8 @@ pub struct Membership {
     pub shipment_id: Option<ShipmentId>,
     /// Where the shipment is, as shipping last reported.
     pub shipment_state: Option<ShipmentState>,
+    /// For a service: when the supplier confirmed it delivered (G11).
+    pub fulfilled_at: Option<DateTime<Utc>>,
     /// Why the payment failed, for a released seat.
     pub failure_code: Option<String>,
     pub joined_at: DateTime<Utc>,
@@ -178,6 +180,23 @@ pub struct HistoryPoint {
     pub quantity: u32,
     pub unit_price: MoneyDto,
     pub recorded_at: DateTime<Utc>,
+}
+
+/// The supplier confirms a service delivered (G11): to the members in `seats` (their aliases'
+/// numbers, "member 7" → 7), or to every member who paid.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FulfilmentRequest {
+    #[serde(default)]
+    #[schema(max_items = 10000)]
+    pub seats: Option<Vec<u32>>,
+}
+
+/// How many members' fulfilment the request confirmed (members confirmed before count once).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Fulfilment {
+    pub group_id: GroupId,
+    pub confirmed: u32,
 }
 
 /// What a storefront's endpoint receives for every group event (`group.<kind>`, G9).

@@ -16,6 +16,8 @@ platform::role_sets! {
     ShopperOnly => [Shopper];
     /// The organizer (checked against the group) or the operator.
     OrganizerOrOperator => [Shopper, Supplier, Operator];
+    /// The group's supplier (checked against the group) or the operator.
+    SupplierOrOperator => [Supplier, Operator];
 }
 
 /// The supplier a supplier token acts for.

@@ -70,6 +70,25 @@ pub fn record_shipment(
     Ok(())
 }
 
+/// Marks the paid members of `group` (those in `seats`, or all) fulfilled at `now`; how many
+/// were newly marked.
+pub fn fulfil(
+    conn: &mut DbConnection,
+    group: GroupId,
+    seats: Option<&[u32]>,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    let mut query = diesel::update(members::table)
+        .filter(members::group_id.eq(Stored(group)))
+        .filter(members::state.eq(Stored(MemberState::Paid)))
+        .filter(members::fulfilled_at.is_null())
+        .into_boxed();
+    if let Some(seats) = seats {
+        query = query.filter(members::seat.eq_any(seats.iter().map(|&s| i64::from(s)).collect::<Vec<_>>()));
+    }
+    Ok(query.set((members::fulfilled_at.eq(now), members::updated_at.eq(now))).execute(conn)?)
+}
+
 /// Every member of the group, in joining order.
 pub fn of_group(conn: &mut DbConnection, group: GroupId) -> Result<Vec<MemberRow>, StoreError> {
     Ok(members::table

@@ -68,6 +68,8 @@ pub struct MemberRow {
     pub ship_to: Option<String>,
     pub shipment_id: Option<String>,
     pub shipment_state: Option<Stored<ShipmentState>>,
+    /// When the supplier confirmed a service delivered (G11).
+    pub fulfilled_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -181,6 +183,7 @@ impl MemberRow {
             payment_id: self.payment_id.as_deref().and_then(|id| id.parse().ok()),
             shipment_id: self.shipment_id.as_deref().and_then(|id| id.parse().ok()),
             shipment_state: self.shipment_state.map(|s| s.0),
+            fulfilled_at: self.fulfilled_at.map(|t| t.and_utc()),
             failure_code: self.failure_code.clone(),
             joined_at: self.joined_at.and_utc(),
             updated_at: self.updated_at.and_utc(),

@@ -48,6 +48,7 @@ diesel::table! {
         ship_to -> Nullable<Text>,
         shipment_id -> Nullable<Text>,
         shipment_state -> Nullable<Text>,
+        fulfilled_at -> Nullable<Timestamp>,
     }
 }
 

@@ -138,6 +138,7 @@ fn join(
         ship_to,
         shipment_id: None,
         shipment_state: None,
+        fulfilled_at: None,
     };
     members::insert(conn, &member).map_err(seat_taken)?;
     payment_flow::request_hold(conn, &after, &member, &body.payment_method)?;

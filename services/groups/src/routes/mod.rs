@@ -2,6 +2,7 @@
 
 mod create;
 mod endpoints;
+mod fulfilment;
 mod lifecycle;
 mod live;
 mod members;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(members::join_group)
         .service(members::leave_group)
         .service(members::list_members)
+        .service(fulfilment::confirm_fulfilment)
         .service(progress::get_quote)
         .service(progress::get_history)
         .service(live::stream_events)

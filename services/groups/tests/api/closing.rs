@@ -110,3 +110,35 @@ store_test!(g4_below_the_minimum_the_group_fails_and_every_hold_is_voided, |back
         app.payment_becomes(member["payment_id"].as_str().unwrap(), "voided").await;
     }
 });
+
+store_test!(g11_a_service_is_not_shipped_and_its_supplier_confirms_it, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (supplier, product) = app.product_of_kind(json!({ "kind": "service" })).await;
+    let (other, _) = app.tiered_product().await;
+    let group = app.start_group(&shopper("leader"), &product, json!({ "min_members": 2 })).await;
+    let id = group["id"].as_str().unwrap();
+    for who in ["a", "b"] {
+        let body = json!({ "quantity": 1, "payment_method": { "type": "card", "token": "4242424242424242" } });
+        let res = app.post(&format!("/v1/groups/{id}/members"), &shopper(who), &body).await;
+        assert_eq!(res.status(), 201, "no address for a service");
+        app.member_becomes(id, who, "held").await;
+    }
+    app.clock.advance(chrono::Duration::hours(2));
+    state_becomes(&app, id, "settled").await;
+    let svc = token(Role::Service, "test", None);
+    let shipments = app.read(format!("{}/v1/shipments?group_id={id}", app.shipping), &svc).await;
+    assert!(shipments["items"].as_array().unwrap().is_empty(), "a service is not shipped");
+
+    let path = format!("/v1/groups/{id}/fulfilment");
+    let confirm = |who: String, body: Value| {
+        let (app, path) = (&app, &path);
+        async move { app.post(path, &who, &body).await }
+    };
+    assert_eq!(confirm(crate::helpers::supplier(other), json!({})).await.status(), 403);
+    assert_eq!(confirm(shopper("a"), json!({})).await.status(), 403);
+    let res = confirm(crate::helpers::supplier(supplier), json!({ "seats": [1] })).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["confirmed"], 1);
+    let res = confirm(crate::helpers::supplier(supplier), json!({})).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["confirmed"], 1, "the other member; the first counted once");
+    assert!(app.members(id).await.iter().all(|m| m["fulfilled_at"].is_string()));
+});

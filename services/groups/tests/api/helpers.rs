@@ -171,6 +171,11 @@ impl TestApp {
     /// Registers a supplier in catalog and publishes a product with tiers 1-9 at 100.00 and 10+
     /// at 80.00 by member count; returns both ids.
     pub async fn tiered_product(&self) -> (SupplierId, String) {
+        self.product_of_kind(json!({ "kind": "specific", "manufacturer": "Acme", "model": "ESP-1" })).await
+    }
+
+    /// Like [`tiered_product`](Self::tiered_product), of the kind `details` says.
+    pub async fn product_of_kind(&self, details: Value) -> (SupplierId, String) {
         let res = self
             .client
             .post(format!("{}/v1/suppliers", self.catalog))
@@ -185,7 +190,7 @@ impl TestApp {
         let product = json!({
             "name": "Espresso machine",
             "list_price": { "amount": "100.00", "currency": "EUR" },
-            "details": { "kind": "specific", "manufacturer": "Acme", "model": "ESP-1" },
+            "details": details,
             "price_tiers": { "basis": "member_count", "tiers": [
                 { "min": 10, "unit_price": { "amount": "80.00", "currency": "EUR" } }
             ] }
