@@ -16,6 +16,7 @@ pub mod json;
 pub mod openapi;
 pub mod outbound;
 pub mod outbox;
+pub mod page_cache;
 pub mod pagination;
 pub mod server;
 pub mod telemetry;

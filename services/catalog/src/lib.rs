@@ -4,7 +4,6 @@
 pub mod access;
 pub mod db;
 pub mod model;
-pub mod page_cache;
 pub mod routes;
 
 use std::path::Path;
@@ -41,7 +40,7 @@ pub fn settings(file: Option<&Path>) -> Result<ServiceSettings, platform::config
 
 /// Builds the catalog on `settings` (port 0 in tests).
 pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
-    let pages = actix_web::web::Data::new(page_cache::PageCache::default());
+    let pages = actix_web::web::Data::new(platform::page_cache::PageCache::default());
     Application::build_with(service(), settings, move |cfg| {
         cfg.app_data(pages.clone());
     })

@@ -95,9 +95,14 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     };
     let hub = web::Data::new(progress::Hub::default());
     let gate = web::Data::new(gate::Gate::default());
+    let pages = web::Data::new(platform::page_cache::PageCache::default());
     let policy = web::Data::new(TargetPolicy { allow_private: g.outbox.allow_private_targets });
     let app = Application::build_with(service(), config.service.clone(), move |cfg| {
-        cfg.app_data(context.clone()).app_data(hub.clone()).app_data(gate.clone()).app_data(policy.clone());
+        cfg.app_data(context.clone())
+            .app_data(hub.clone())
+            .app_data(gate.clone())
+            .app_data(policy.clone())
+            .app_data(pages.clone());
     })
     .await?;
     let endpoints: outbox::TargetResolver = Arc::new(storefronts::resolve);

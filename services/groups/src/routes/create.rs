@@ -20,6 +20,7 @@ use platform::{
     error::Problem,
     idempotency::IdempotentRequest,
     json::Json,
+    page_cache::PageCache,
 };
 
 use crate::{
@@ -51,6 +52,7 @@ pub async fn create_group(
     who: Authenticated<Organizers>,
     db: web::Data<Db>,
     context: web::Data<Context>,
+    pages: web::Data<PageCache>,
     key: IdempotentRequest,
     body: Json<NewGroup>,
 ) -> Result<HttpResponse, ApiError> {
@@ -97,6 +99,7 @@ pub async fn create_group(
         Ok::<_, ApiError>(())
     })
     .await?;
+    pages.invalidate();
     tracing::info!(group.id = %created.group.id, product.id = %created.group.product_id, "group started");
     Ok(HttpResponse::Created().insert_header(("location", format!("/v1/groups/{}", created.group.id))).json(created))
 }

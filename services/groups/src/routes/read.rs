@@ -1,6 +1,6 @@
 //! `GET /v1/groups` and `GET /v1/groups/{id}`: public reads (PRODUCT.md G5).
 
-use actix_web::{get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use contracts::groups::{Group, GroupPage};
 use domain::{
     GroupId, ProductId, SupplierId,
@@ -10,6 +10,7 @@ use platform::{
     ApiError,
     db::Db,
     error::Problem,
+    page_cache::{PageCache, json_page},
     pagination::{PageParams, page},
 };
 use serde::Deserialize;
@@ -45,9 +46,16 @@ pub struct ListGroupsParams {
 )]
 #[get("/v1/groups")]
 pub async fn list_groups(
+    req: HttpRequest,
     db: web::Data<Db>,
+    pages: web::Data<PageCache>,
     params: web::Query<ListGroupsParams>,
-) -> Result<web::Json<GroupPage>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
+    // A page may show tallies up to `PageCache::TTL` old; one group's read and its events are live.
+    let generation = match pages.get(req.query_string()) {
+        Ok(page) => return Ok(json_page(page)),
+        Err(generation) => generation,
+    };
     let params = params.into_inner();
     let paging = PageParams { cursor: params.cursor, limit: params.limit };
     let (limit, after) = (paging.limit()?, paging.after_as()?);
@@ -60,7 +68,9 @@ pub async fn list_groups(
     let rows = db.run(move |conn| groups::list(conn, &filter, after, i64::from(limit) + 1)).await?;
     let (rows, next_cursor) = page(rows, limit, |r| r.id.to_string());
     let items = rows.iter().map(GroupRow::to_dto).collect::<anyhow::Result<_>>().map_err(ApiError::internal)?;
-    Ok(web::Json(GroupPage { items, next_cursor }))
+    let page = web::Bytes::from(serde_json::to_vec(&GroupPage { items, next_cursor }).map_err(ApiError::internal)?);
+    pages.put(req.query_string(), generation, page.clone());
+    Ok(json_page(page))
 }
 
 /// Reads a group: its product snapshot, conditions, tally and current price.

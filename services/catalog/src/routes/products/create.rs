@@ -11,6 +11,7 @@ use platform::{
     error::Problem,
     idempotency::IdempotentRequest,
     json::Json,
+    page_cache::PageCache,
 };
 
 use super::check_references;
@@ -18,7 +19,6 @@ use crate::access::SupplierOrOperator;
 use crate::{
     db::{products, suppliers},
     model::{ProductRecord, ProductTerms, TermsInput},
-    page_cache::PageCache,
 };
 
 /// Publishes a product of any of the six kinds, with optional price tiers and a discount-rate

@@ -7,15 +7,13 @@ use platform::{
     ApiError,
     db::Db,
     error::Problem,
+    page_cache::{PageCache, json_page},
     pagination::{PageParams, page},
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::{
-    db::products::{self, ProductFilter},
-    page_cache::PageCache,
-};
+use crate::db::products::{self, ProductFilter};
 
 const MAX_QUERY: usize = 200;
 
@@ -73,10 +71,6 @@ pub async fn list_products(
     let bytes = web::Bytes::from(serde_json::to_vec(&body).map_err(ApiError::internal)?);
     pages.put(req.query_string(), generation, bytes.clone());
     Ok(json_page(bytes))
-}
-
-fn json_page(bytes: web::Bytes) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(bytes)
 }
 
 /// Reads one product, archived or not.

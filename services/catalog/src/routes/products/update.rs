@@ -11,6 +11,7 @@ use platform::{
     db::{Db, DbConnection},
     error::Problem,
     json::Json,
+    page_cache::PageCache,
 };
 
 use super::{authorize_owner, check_references};
@@ -18,7 +19,6 @@ use crate::access::SupplierOrOperator;
 use crate::{
     db::products,
     model::{ProductRecord, ProductTerms, TermsInput},
-    page_cache::PageCache,
 };
 
 /// Changes a product's terms; absent fields stay as they are.

@@ -1,6 +1,7 @@
-//! Public product pages kept in memory for a moment (PRODUCT.md C4, browse target): a page is
-//! built from the store once and then served as bytes until a product changes here, or for at most
-//! [`PageCache::TTL`] after a change made through another replica.
+//! Public list pages kept in memory for a moment (PRODUCT.md browse target): a page is built from
+//! the store once and then served as bytes until a write here invalidates it, or for at most
+//! [`PageCache::TTL`] (a write through another replica, or changes a service does not invalidate
+//! for, such as a group's tally).
 
 use std::{
     collections::HashMap,
@@ -8,7 +9,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use actix_web::web::Bytes;
+use actix_web::{HttpResponse, web::Bytes};
+
+/// A page as its answer.
+pub fn json_page(page: Bytes) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(page)
+}
 
 /// The cached pages and the generation they belong to; a write starts a new generation.
 #[derive(Default)]
@@ -24,7 +30,7 @@ struct Inner {
 }
 
 impl PageCache {
-    /// How stale a page may be after a write through another replica.
+    /// How stale a page may be.
     pub const TTL: Duration = Duration::from_secs(1);
     /// Bytes of pages kept; beyond, the cache starts over, so that a scan of odd queries cannot
     /// grow the process (PRODUCT.md footprint target).
@@ -55,7 +61,7 @@ impl PageCache {
         }
     }
 
-    /// Forgets every page: call after a product write commits.
+    /// Forgets every page: call after a write that changes the list commits.
     pub fn invalidate(&self) {
         let mut inner = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         inner.generation += 1;
