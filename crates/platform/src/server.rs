@@ -111,6 +111,10 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let api = openapi(&def);
         let routes = web::Data::new(crate::openapi::RouteTable::from_document(&api));
+        // The document is kept once, as the bytes served: a copy of the struct per worker (as the
+        // docs page would register it) costs megabytes of the footprint target.
+        let document = web::Bytes::from(api.to_json()?);
+        drop(api);
         let body_limit = settings.limits.body_bytes;
         let metrics_private = !settings.metrics.public;
         let db_data = web::Data::new(db.clone());
@@ -129,7 +133,15 @@ impl Application {
                 .service(health::live)
                 .service(health::ready)
                 .split_for_parts();
-            app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
+            let document = document.clone();
+            app.service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new(["/openapi.json"])))
+                .route(
+                    "/openapi.json",
+                    web::get().to(move || {
+                        let document = document.clone();
+                        async move { HttpResponse::Ok().content_type("application/json").body(document) }
+                    }),
+                )
                 .route("/docs", web::get().to(redirect_to_docs))
                 .default_service(web::to(unknown_route))
                 .wrap(from_fn(guard::problems_only))
