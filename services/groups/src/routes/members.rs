@@ -21,11 +21,9 @@ use platform::{
 use super::read::find;
 use crate::{
     access::{ShopperOnly, optional_caller, organizes},
-    db::{
-        groups, members,
-        rows::{GroupRow, MemberRow},
-    },
+    db::{groups, members, rows::MemberRow},
     gate::Gate,
+    model::Terms,
     payment_flow,
 };
 
@@ -97,7 +95,9 @@ fn join(
         refused(&why)
     };
     let group = find(conn, id)?;
-    let ship_to = ship_to(&group, body)?;
+    // The snapshot is read once per join: its kind decides the address, its prices the hold.
+    let product = group.product().map_err(ApiError::internal)?;
+    let ship_to = ship_to(product.kind, body)?;
     if !group.payment_methods().map_err(ApiError::internal)?.contains(&body.payment_method.kind) {
         return Err(ApiError::invalid_field("payment_method.type", "the group does not take this payment method"));
     }
@@ -106,7 +106,7 @@ fn join(
     }
     let (limits, quantity) = (group.limits(), body.quantity);
     limits.admit(group.state(), group.tally(), quantity, now, (group.opens_at, group.closes_at)).map_err(refuse)?;
-    let terms = group.terms().map_err(ApiError::internal)?;
+    let terms = Terms::of(&product).map_err(ApiError::internal)?;
     let held_unit = terms.price().most_owed(&limits, quantity);
     match held_unit.times(quantity.get()) {
         Ok(total) if total.amount() < Money::LIMIT.into() => {}
@@ -150,8 +150,8 @@ fn join(
 }
 
 /// The address to ship to, as stored: required unless the product is a service (G11).
-fn ship_to(group: &GroupRow, body: &JoinRequest) -> Result<Option<String>, ApiError> {
-    let shipped = group.product().map_err(ApiError::internal)?.kind != ProductKind::Service;
+fn ship_to(kind: ProductKind, body: &JoinRequest) -> Result<Option<String>, ApiError> {
+    let shipped = kind != ProductKind::Service;
     match (&body.ship_to, shipped) {
         (Some(recipient), true) => {
             let mut v = Violations::new();
