@@ -336,8 +336,9 @@ pub async fn idempotent_posts(
         }
     };
     let status = response.status();
-    if completed.load(Ordering::SeqCst) {
-        // Recorded with the effect, in the handler's transaction.
+    // Recorded with the effect, in the handler's transaction — unless that transaction failed
+    // after recording it (a 5xx): then it was rolled back with the effect and the key is let go.
+    if completed.load(Ordering::SeqCst) && !status.is_server_error() {
         return Ok(response.map_into_boxed_body());
     }
     let (http_req, http_res) = response.into_parts();

@@ -2,6 +2,7 @@
 //! lifecycle, history and quotes. Groups owns the purchase state.
 
 pub mod access;
+pub mod admission;
 pub mod config;
 pub mod db;
 pub mod gate;
@@ -94,13 +95,17 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         on_answer: Arc::new(payment_flow::on_answer),
     };
     let hub = web::Data::new(progress::Hub::default());
-    let gate = web::Data::new(gate::Gate::default());
+    let gate = gate::Gate::default();
+    let gate_data = web::Data::new(gate.clone());
     let pages = web::Data::new(platform::page_cache::PageCache::default());
     let policy = web::Data::new(TargetPolicy { allow_private: g.outbox.allow_private_targets });
+    let (admission, admitter) = admission::Admission::new();
+    let admission = web::Data::new(admission);
     let app = Application::build_with(service(), config.service.clone(), move |cfg| {
         cfg.app_data(context.clone())
             .app_data(hub.clone())
-            .app_data(gate.clone())
+            .app_data(gate_data.clone())
+            .app_data(admission.clone())
             .app_data(policy.clone())
             .app_data(pages.clone());
     })
@@ -109,6 +114,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     if let Some(relay) = Relay::build(app.db().clone(), config.groups.outbox.clone(), Some(endpoints), Some(calls))? {
         tokio::spawn(relay.run());
     }
+    tokio::spawn(admitter.run(app.db().clone(), gate));
     tokio::spawn(settlement::run(app.db().clone(), Duration::from_millis(config.groups.close_every_ms)));
     Ok(app)
 }

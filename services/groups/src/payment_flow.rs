@@ -17,7 +17,7 @@ use domain::{
 };
 use platform::{
     db::{DbConnection, StoreError},
-    outbox,
+    outbox::{self, Call},
 };
 
 use crate::{
@@ -41,13 +41,9 @@ fn reference(text: &str) -> Result<Reference, StoreError> {
     Reference::new(text).map_err(|e| StoreError::Corrupt(anyhow::anyhow!("reference: {e}")))
 }
 
-/// Requests the member's hold (or, under `ChargeThenRefund`, the charge) for what it can owe.
-pub fn request_hold(
-    conn: &mut DbConnection,
-    group: &GroupRow,
-    member: &MemberRow,
-    method: &PaymentMethodInput,
-) -> Result<(), StoreError> {
+/// The call requesting the member's hold (or, under `ChargeThenRefund`, the charge) for what it
+/// can owe; written with the member's seat.
+pub fn hold_call(group: &GroupRow, member: &MemberRow, method: &PaymentMethodInput) -> Result<Call, StoreError> {
     let amount = member.held_total(group.currency.0).map_err(|e| StoreError::Corrupt(e.into()))?;
     let body = NewPayment {
         group_id: group.id(),
@@ -60,8 +56,7 @@ pub fn request_hold(
         PaymentPlan::HoldThenCapture => "/v1/payments/authorizations",
         PaymentPlan::ChargeThenRefund => "/v1/payments/charges",
     };
-    outbox::enqueue_call(conn, PAYMENTS, HOLD, path, &format!("hold:{}", member.id), &body)?;
-    Ok(())
+    Ok(Call::new(PAYMENTS, HOLD, path, &format!("hold:{}", member.id), &body)?)
 }
 
 /// Releases what a member who no longer holds a seat paid or has held: a void for a hold, a

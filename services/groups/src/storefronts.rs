@@ -57,8 +57,8 @@ pub fn delete(conn: &mut DbConnection, id: &str) -> Result<bool, StoreError> {
     Ok(diesel::delete(endpoints::table.find(id)).execute(conn)? == 1)
 }
 
-/// Queues `point` for every endpoint following `group`, as `group.<kind>`.
-pub fn notify(conn: &mut DbConnection, group: GroupId, point: HistoryPoint) -> Result<(), StoreError> {
+/// Queues `points` for every endpoint following `group`, each as `group.<kind>`.
+pub fn notify(conn: &mut DbConnection, group: GroupId, points: Vec<HistoryPoint>) -> Result<(), StoreError> {
     let following: Vec<String> = endpoints::table
         .filter(endpoints::group_id.is_null().or(endpoints::group_id.eq(Stored(group))))
         .select(endpoints::id)
@@ -66,11 +66,13 @@ pub fn notify(conn: &mut DbConnection, group: GroupId, point: HistoryPoint) -> R
     if following.is_empty() {
         return Ok(());
     }
-    let event_type = format!("group.{}", point.kind);
-    let event = GroupEvent { group_id: group, point };
-    for id in following {
-        outbox::enqueue_to(conn, Some(&format!("{TARGET_PREFIX}{id}")), &event_type, &event)?;
-    }
+    let deliveries = points.into_iter().flat_map(|point| {
+        following.iter().map(move |id| {
+            let event_type = format!("group.{}", point.kind);
+            (Some(format!("{TARGET_PREFIX}{id}")), event_type, GroupEvent { group_id: group, point: point.clone() })
+        })
+    });
+    outbox::enqueue_all(conn, deliveries)?;
     Ok(())
 }
 

@@ -22,6 +22,31 @@ pub enum DbConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
+/// Rows per INSERT statement in [`insert_rows!`]: SQLite binds at most 32,766 values.
+pub const ROWS_PER_INSERT: usize = 1000;
+
+/// Inserts a slice of `Insertable` rows (every column given) with one statement per
+/// [`ROWS_PER_INSERT`] rows; the number inserted. The multi-backend connection cannot write a
+/// multi-row INSERT (its dialect has no DEFAULT keyword), so each backend's own connection does.
+#[macro_export]
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let mut inserted: diesel::QueryResult<usize> = Ok(0);
+        for chunk in $rows.chunks($crate::db::ROWS_PER_INSERT) {
+            let statement = diesel::insert_into($table).values(chunk);
+            let once = match &mut *$conn {
+                $crate::db::DbConnection::Postgresql(c) => diesel::RunQueryDsl::execute(statement, c),
+                $crate::db::DbConnection::Sqlite(c) => diesel::RunQueryDsl::execute(statement, c),
+            };
+            inserted = inserted.and_then(|n| once.map(|m| n + m));
+            if inserted.is_err() {
+                break;
+            }
+        }
+        inserted
+    }};
+}
+
 /// A set of migrations, one list per backend. Built by [`migrations!`]: from one folder of
 /// portable SQL (`migrations/` by default) used on both, or from two folders where the SQL differs.
 #[derive(Clone, Copy)]

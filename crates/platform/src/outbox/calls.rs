@@ -7,11 +7,10 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{OutboxRow, PENDING};
-use crate::db::{DbConnection, DbError, now, schema::outbox};
+use super::{NewRow, OutboxRow, PENDING, insert};
+use crate::db::{DbConnection, DbError, now};
 
 /// The answer a service gave to a call.
 pub struct Answer {
@@ -48,8 +47,52 @@ pub(super) enum Delivery {
     Refused(String),
 }
 
-/// Writes a POST of `body` to `service`'s `path` with `key` as its Idempotency-Key; call inside the
-/// transaction that makes the change needing it. `kind` tells the answer handler what it was.
+/// A POST of a body to `service`'s `path` with `key` as its Idempotency-Key; `kind` tells the
+/// answer handler what it was (`payment.hold`).
+pub struct Call {
+    pub service: String,
+    pub kind: String,
+    pub path: String,
+    pub key: String,
+    pub body: String,
+}
+
+impl Call {
+    pub fn new(service: &str, kind: &str, path: &str, key: &str, body: &impl Serialize) -> Result<Self, DbError> {
+        let body = serde_json::to_string(body).map_err(|e| DbError::Migration(format!("unserializable call: {e}")))?;
+        Ok(Self {
+            service: service.to_owned(),
+            kind: kind.to_owned(),
+            path: path.to_owned(),
+            key: key.to_owned(),
+            body,
+        })
+    }
+
+    fn into_row(self) -> NewRow {
+        let created_at = now();
+        NewRow {
+            id: format!("call_{}", uuid::Uuid::now_v7().simple()),
+            event_type: self.kind,
+            payload: self.body,
+            status: PENDING,
+            attempts: 0,
+            next_attempt_at: created_at,
+            created_at,
+            target: Some(self.service),
+            call_path: Some(self.path),
+            idempotency_key: Some(self.key),
+        }
+    }
+}
+
+/// Writes the calls; do it inside the transaction that makes the change needing them.
+pub fn enqueue_calls(conn: &mut DbConnection, calls: impl IntoIterator<Item = Call>) -> Result<(), DbError> {
+    let rows: Vec<NewRow> = calls.into_iter().map(Call::into_row).collect();
+    insert(conn, &rows)
+}
+
+/// Writes one call (see [`Call`]) inside the transaction that makes the change needing it.
 pub fn enqueue_call(
     conn: &mut DbConnection,
     service: &str,
@@ -57,25 +100,8 @@ pub fn enqueue_call(
     path: &str,
     key: &str,
     body: &impl Serialize,
-) -> Result<String, DbError> {
-    let id = format!("call_{}", uuid::Uuid::now_v7().simple());
-    let created_at = now();
-    let payload = serde_json::to_string(body).map_err(|e| DbError::Migration(format!("unserializable call: {e}")))?;
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::id.eq(&id),
-            outbox::event_type.eq(kind),
-            outbox::payload.eq(payload),
-            outbox::status.eq(PENDING),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(created_at),
-            outbox::created_at.eq(created_at),
-            outbox::target.eq(service),
-            outbox::call_path.eq(path),
-            outbox::idempotency_key.eq(key),
-        ))
-        .execute(conn)?;
-    Ok(id)
+) -> Result<(), DbError> {
+    enqueue_calls(conn, [Call::new(service, kind, path, key, body)?])
 }
 
 impl Calls {

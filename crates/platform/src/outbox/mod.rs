@@ -34,7 +34,7 @@ use crate::{
 pub const MIGRATIONS: Migrations = crate::migrations!("migrations-outbox");
 
 use calls::Delivery;
-pub use calls::{Answer, AnswerHandler, Calls, TokenSource, enqueue_call};
+pub use calls::{Answer, AnswerHandler, Call, Calls, TokenSource, enqueue_call, enqueue_calls};
 
 const PENDING: &str = "pending";
 const DELIVERED: &str = "delivered";
@@ -88,26 +88,65 @@ pub fn enqueue_to(
     event_type: &str,
     data: &impl Serialize,
 ) -> Result<String, DbError> {
-    let id = format!("evt_{}", uuid::Uuid::now_v7().simple());
-    let created_at = now();
-    let payload = serde_json::json!({
-        "type": event_type,
-        "timestamp": created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        "data": data,
-    });
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::id.eq(&id),
-            outbox::event_type.eq(event_type),
-            outbox::payload.eq(payload.to_string()),
-            outbox::status.eq(PENDING),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(created_at),
-            outbox::created_at.eq(created_at),
-            outbox::target.eq(target),
-        ))
-        .execute(conn)?;
-    Ok(id)
+    let row = NewRow::event(target, event_type, data);
+    insert(conn, std::slice::from_ref(&row))?;
+    Ok(row.id)
+}
+
+/// Writes several events at once, each `(target, event_type, data)` as [`enqueue_to`] takes it.
+pub fn enqueue_all<T: Serialize>(
+    conn: &mut DbConnection,
+    events: impl IntoIterator<Item = (Option<String>, String, T)>,
+) -> Result<(), DbError> {
+    let rows: Vec<NewRow> = events
+        .into_iter()
+        .map(|(target, event_type, data)| NewRow::event(target.as_deref(), &event_type, &data))
+        .collect();
+    insert(conn, &rows)
+}
+
+/// An outbox row as written: an event, or a call ([`calls::Call`]).
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NewRow {
+    id: String,
+    event_type: String,
+    payload: String,
+    status: &'static str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+    target: Option<String>,
+    call_path: Option<String>,
+    idempotency_key: Option<String>,
+}
+
+impl NewRow {
+    fn event(target: Option<&str>, event_type: &str, data: &impl Serialize) -> Self {
+        let created_at = now();
+        let payload = serde_json::json!({
+            "type": event_type,
+            "timestamp": created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "data": data,
+        });
+        Self {
+            id: format!("evt_{}", uuid::Uuid::now_v7().simple()),
+            event_type: event_type.to_owned(),
+            payload: payload.to_string(),
+            status: PENDING,
+            attempts: 0,
+            next_attempt_at: created_at,
+            created_at,
+            target: target.map(str::to_owned),
+            call_path: None,
+            idempotency_key: None,
+        }
+    }
+}
+
+fn insert(conn: &mut DbConnection, rows: &[NewRow]) -> Result<(), DbError> {
+    crate::insert_rows!(conn, outbox::table, rows)?;
+    Ok(())
 }
 
 #[derive(Debug, Queryable, Selectable)]

@@ -37,18 +37,14 @@ pub fn record_event(
     unit_price_minor: i64,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let event = EventRow {
-        group_id: row.id,
-        sequence: row.event_count,
-        kind: kind.to_owned(),
-        state: row.state,
-        member_count: row.member_count,
-        quantity: row.quantity,
-        unit_price_minor,
-        recorded_at: at,
-    };
-    diesel::insert_into(group_events::table).values(&event).execute(conn)?;
-    crate::storefronts::notify(conn, row.id(), event.to_dto(row.currency.0))
+    record_events(conn, row, vec![EventRow::of(row, kind, unit_price_minor, at)])
+}
+
+/// Appends `events` of the group `row` (numbered on from its last), and tells the storefronts.
+pub fn record_events(conn: &mut DbConnection, row: &GroupRow, events: Vec<EventRow>) -> Result<(), StoreError> {
+    platform::insert_rows!(conn, group_events::table, &events)?;
+    let points = events.iter().map(|event| event.to_dto(row.currency.0)).collect();
+    crate::storefronts::notify(conn, row.id(), points)
 }
 
 /// Locks the group's row until the transaction ends (a no-op write: PostgreSQL takes the row lock,
@@ -87,38 +83,19 @@ pub fn list(
     Ok(query.load(conn)?)
 }
 
-/// Adds one member with `quantity` units if the group is still open at `now` and the caps allow
-/// it; the group as it is afterwards, or `None` when the guard refused.
-pub fn take_seat(
-    conn: &mut DbConnection,
-    id: GroupId,
-    quantity: u32,
-    now: NaiveDateTime,
-) -> Result<Option<GroupRow>, StoreError> {
-    let q = i64::from(quantity);
-    let fits_members = groups::max_members.is_null().or(groups::max_members.ge((groups::member_count + 1).nullable()));
-    let fits_quantity = groups::max_quantity.is_null().or(groups::max_quantity.ge((groups::quantity + q).nullable()));
-    let taken = diesel::update(
-        groups::table
-            .find(Stored(id))
-            .filter(groups::state.eq(Stored(GroupState::Open)))
-            .filter(groups::opens_at.le(now))
-            .filter(groups::closes_at.gt(now))
-            .filter(fits_members)
-            .filter(fits_quantity),
-    )
-    .set((
-        groups::member_count.eq(groups::member_count + 1),
-        groups::quantity.eq(groups::quantity + q),
-        groups::seats_taken.eq(groups::seats_taken + 1),
-        groups::event_count.eq(groups::event_count + 1),
-        groups::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    if taken == 0 {
-        return Ok(None);
-    }
-    find(conn, id)
+/// Writes the tally, seats and event count of `after`, a group admitted joins to under its
+/// [`lock`], if the stored row is still `before` (its event count); false if it is not.
+pub fn set_tally(conn: &mut DbConnection, before: &GroupRow, after: &GroupRow) -> Result<bool, StoreError> {
+    let written = diesel::update(groups::table.find(before.id).filter(groups::event_count.eq(before.event_count)))
+        .set((
+            groups::member_count.eq(after.member_count),
+            groups::quantity.eq(after.quantity),
+            groups::seats_taken.eq(after.seats_taken),
+            groups::event_count.eq(after.event_count),
+            groups::updated_at.eq(after.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(written == 1)
 }
 
 /// Gives back a seat of `quantity` units (a member left, or its payment failed) while the group

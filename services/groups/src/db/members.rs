@@ -7,19 +7,38 @@ use platform::db::{DbConnection, StoreError, Stored};
 
 use super::{rows::MemberRow, schema::members};
 
-pub fn insert(conn: &mut DbConnection, row: &MemberRow) -> Result<(), StoreError> {
-    diesel::insert_into(members::table).values(row).execute(conn)?;
+/// Writes new members, one statement for many.
+pub fn insert_all(conn: &mut DbConnection, rows: &[MemberRow]) -> Result<(), StoreError> {
+    platform::insert_rows!(conn, members::table, rows)?;
     Ok(())
+}
+
+/// The states in which a member holds a seat.
+fn holding() -> Vec<Stored<MemberState>> {
+    [MemberState::Reserved, MemberState::Held, MemberState::Paid].into_iter().map(Stored).collect()
+}
+
+/// Those of `shoppers` who hold a seat in the group.
+pub fn seated_among(
+    conn: &mut DbConnection,
+    group: GroupId,
+    shoppers: &[&str],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let seated: Vec<String> = members::table
+        .filter(members::group_id.eq(Stored(group)))
+        .filter(members::shopper.eq_any(shoppers))
+        .filter(members::state.eq_any(holding()))
+        .select(members::shopper)
+        .load(conn)?;
+    Ok(seated.into_iter().collect())
 }
 
 /// The shopper's seat in the group, if it holds one.
 pub fn seated(conn: &mut DbConnection, group: GroupId, shopper: &str) -> Result<Option<MemberRow>, StoreError> {
-    let holding: Vec<Stored<MemberState>> =
-        [MemberState::Reserved, MemberState::Held, MemberState::Paid].into_iter().map(Stored).collect();
     Ok(members::table
         .filter(members::group_id.eq(Stored(group)))
         .filter(members::shopper.eq(shopper))
-        .filter(members::state.eq_any(holding))
+        .filter(members::state.eq_any(holding()))
         .select(MemberRow::as_select())
         .first(conn)
         .optional()?)

@@ -201,6 +201,20 @@ impl MemberRow {
 }
 
 impl EventRow {
+    /// The event numbered `group.event_count`, with the group's tally and state.
+    pub fn of(group: &GroupRow, kind: &str, unit_price_minor: i64, at: NaiveDateTime) -> Self {
+        Self {
+            group_id: group.id,
+            sequence: group.event_count,
+            kind: kind.to_owned(),
+            state: group.state,
+            member_count: group.member_count,
+            quantity: group.quantity,
+            unit_price_minor,
+            recorded_at: at,
+        }
+    }
+
     pub fn to_dto(&self, currency: Currency) -> HistoryPoint {
         HistoryPoint {
             sequence: self.sequence,

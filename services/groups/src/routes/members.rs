@@ -1,46 +1,21 @@
 //! Joining, leaving and the member list (PRODUCT.md G3, G5).
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use contracts::{
     groups::{JoinRequest, MemberList, Membership},
     payments::MethodType,
 };
-use domain::{
-    GroupId, Money, ProductKind, Violations,
-    group::{JoinRefused, MemberEvent, MemberState},
-};
-use platform::{
-    ApiError,
-    auth::Authenticated,
-    db::{Db, DbConnection, StoreError},
-    error::Problem,
-    idempotency::IdempotentRequest,
-    json::Json,
-};
+use domain::{GroupId, group::MemberEvent};
+use platform::{ApiError, auth::Authenticated, db::Db, error::Problem, idempotency::IdempotentRequest, json::Json};
 
 use super::read::find;
 use crate::{
     access::{ShopperOnly, optional_caller, organizes},
+    admission::{Admission, JoinAttempt},
     db::{groups, members, rows::MemberRow},
     gate::Gate,
-    model::Terms,
     payment_flow,
 };
-
-fn refused(e: &JoinRefused) -> ApiError {
-    ApiError::conflict(e.to_string())
-}
-
-/// A second seat for the same shopper, caught by the store's unique index under a race.
-fn seat_taken(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Query(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => ApiError::conflict("the shopper is already a member of this group"),
-        e => e.into(),
-    }
-}
 
 /// Joins a group with a quantity: an obligation to buy at the price the group reaches. The seat
 /// is reserved at once and the hold (the most the member can owe) requested from payments; the
@@ -60,108 +35,23 @@ fn seat_taken(e: StoreError) -> ApiError {
 #[tracing::instrument(skip_all, fields(group.id = %id))]
 pub async fn join_group(
     who: Authenticated<ShopperOnly>,
-    db: web::Data<Db>,
+    admission: web::Data<Admission>,
     gate: web::Data<Gate>,
     key: IdempotentRequest,
     id: web::Path<GroupId>,
     body: Json<JoinRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, body) = (id.into_inner(), body.into_inner());
-    if body.payment_method.kind == MethodType::Card && body.payment_method.token.is_none() {
+    let (id, request) = (id.into_inner(), body.into_inner());
+    if request.payment_method.kind == MethodType::Card && request.payment_method.token.is_none() {
         return Err(ApiError::invalid_field("payment_method.token", "a card needs a token"));
     }
     if let Some(why) = gate.refuses(id) {
-        return Err(refused(&why));
+        return Err(ApiError::conflict(why.to_string()));
     }
-    let now = db.clock().now();
-    let shopper = who.subject.clone();
-    let gate = gate.into_inner();
-    let membership = db.transaction(move |conn| join(conn, id, &shopper, &body, now, &key, &gate)).await?;
+    let attempt = JoinAttempt { group: id, shopper: who.subject.clone(), request, key };
+    let membership = admission.join(attempt).await?;
     tracing::info!(group.id = %id, quantity = membership.quantity, "member joined");
     Ok(HttpResponse::Created().json(membership))
-}
-
-fn join(
-    conn: &mut DbConnection,
-    id: GroupId,
-    shopper: &str,
-    body: &JoinRequest,
-    now: chrono::NaiveDateTime,
-    key: &IdempotentRequest,
-    gate: &Gate,
-) -> Result<Membership, ApiError> {
-    let refuse = |why: JoinRefused| {
-        gate.learn(id, &why);
-        refused(&why)
-    };
-    let group = find(conn, id)?;
-    // The snapshot is read once per join: its kind decides the address, its prices the hold.
-    let product = group.product().map_err(ApiError::internal)?;
-    let ship_to = ship_to(product.kind, body)?;
-    if !group.payment_methods().map_err(ApiError::internal)?.contains(&body.payment_method.kind) {
-        return Err(ApiError::invalid_field("payment_method.type", "the group does not take this payment method"));
-    }
-    if members::seated(conn, id, shopper)?.is_some() {
-        return Err(ApiError::conflict("the shopper is already a member of this group"));
-    }
-    let (limits, quantity) = (group.limits(), body.quantity);
-    limits.admit(group.state(), group.tally(), quantity, now, (group.opens_at, group.closes_at)).map_err(refuse)?;
-    let terms = Terms::of(&product).map_err(ApiError::internal)?;
-    let held_unit = terms.price().most_owed(&limits, quantity);
-    match held_unit.times(quantity.get()) {
-        Ok(total) if total.amount() < Money::LIMIT.into() => {}
-        _ => return Err(ApiError::invalid_field("quantity", "the amount to hold is too large")),
-    }
-    let Some(after) = groups::take_seat(conn, id, quantity.get(), now)? else {
-        // Another join or the deadline came first: say which.
-        let group = find(conn, id)?;
-        group
-            .limits()
-            .admit(group.state(), group.tally(), quantity, now, (group.opens_at, group.closes_at))
-            .map_err(refuse)?;
-        return Err(refuse(JoinRefused::Full));
-    };
-    let member = MemberRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        group_id: id.into(),
-        shopper: shopper.to_owned(),
-        seat: after.seats_taken,
-        quantity: i32::from(quantity),
-        payment_method: body.payment_method.kind.into(),
-        state: MemberState::Reserved.into(),
-        held_unit_price_minor: held_unit.to_minor().map_err(ApiError::internal)?,
-        failure_code: None,
-        joined_at: now,
-        updated_at: now,
-        payment_id: None,
-        payment_state: None,
-        ship_to,
-        shipment_id: None,
-        shipment_state: None,
-        fulfilled_at: None,
-    };
-    members::insert(conn, &member).map_err(seat_taken)?;
-    payment_flow::request_hold(conn, &after, &member, &body.payment_method)?;
-    let price = terms.price().at(after.tally()).to_minor().map_err(ApiError::internal)?;
-    groups::record_event(conn, &after, "joined", price, now)?;
-    let membership = member.to_dto(after.currency.0);
-    key.complete(conn, StatusCode::CREATED, &membership)?;
-    Ok(membership)
-}
-
-/// The address to ship to, as stored: required unless the product is a service (G11).
-fn ship_to(kind: ProductKind, body: &JoinRequest) -> Result<Option<String>, ApiError> {
-    let shipped = kind != ProductKind::Service;
-    match (&body.ship_to, shipped) {
-        (Some(recipient), true) => {
-            let mut v = Violations::new();
-            recipient.check("ship_to", &mut v);
-            v.into_result()?;
-            Ok(Some(serde_json::to_string(recipient).map_err(ApiError::internal)?))
-        }
-        (None, true) => Err(ApiError::invalid_field("ship_to", "the product is shipped: say where to")),
-        (_, false) => Ok(None),
-    }
 }
 
 /// Leaves a group while its window is open; the payment is released.

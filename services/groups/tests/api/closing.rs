@@ -23,7 +23,7 @@ async fn state_becomes(app: &TestApp, group: &str, state: &str) -> Value {
 
 store_test!(g4_a_tiered_group_closes_at_the_tier_reached_and_is_captured_shipped_and_settled, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
-    let replica_clock = app.replica().await;
+    let (replica_clock, _) = app.replica().await;
     let (supplier, product) = app.tiered_product().await;
     app.shipping_base(supplier).await;
     let group = app.start_group(&shopper("leader"), &product, json!({})).await;

@@ -122,14 +122,15 @@ pub fn in_minutes(minutes: i64) -> String {
 }
 
 impl TestApp {
-    /// Another groups process on the same database (a replica); its clock, to move with ours.
-    pub async fn replica(&self) -> platform::clock::Clock {
+    /// Another groups process on the same database (a replica); its clock, to move with ours,
+    /// and its address.
+    pub async fn replica(&self) -> (platform::clock::Clock, String) {
         let mut config = self.config.clone();
         config.service.server.port = 0;
         let app = groups::build(config).await.expect("replica starts");
-        let clock = app.db().clock().clone();
+        let (clock, address) = (app.db().clock().clone(), format!("http://127.0.0.1:{}", app.port()));
         tokio::spawn(app.run_until_stopped());
-        clock
+        (clock, address)
     }
 
     /// Registers a shipping base for `supplier` in shipping.
@@ -226,8 +227,14 @@ impl TestApp {
     }
 
     pub async fn join_with(&self, group: &str, shopper_token: &str, quantity: u32, method: Value) -> Response {
+        self.join_at(&self.address, group, shopper_token, quantity, method).await
+    }
+
+    /// A join sent to the groups process at `address` (this one or a replica).
+    pub async fn join_at(&self, at: &str, group: &str, shopper: &str, quantity: u32, method: Value) -> Response {
         let body = json!({ "quantity": quantity, "payment_method": method, "ship_to": address() });
-        self.post(&format!("/v1/groups/{group}/members"), shopper_token, &body).await
+        let url = format!("{at}/v1/groups/{group}/members");
+        self.client.post(url).bearer_auth(shopper).json(&body).send().await.expect("request")
     }
 
     /// The group's members as the operator sees them.

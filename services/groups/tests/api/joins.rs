@@ -115,3 +115,46 @@ store_test!(g3_the_quantity_cap_holds_and_bad_joins_are_refused, |backend| async
         .await;
     assert_eq!(res.status(), 404);
 });
+
+store_test!(g3_batched_joins_through_two_replicas_keep_the_caps_and_one_seat_per_shopper, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (_, replica) = app.replica().await;
+    let (_, product) = app.tiered_product().await;
+    let capped = app.start_group(&shopper("leader"), &product, json!({ "max_quantity": 60 })).await;
+    let open = app.start_group(&shopper("leader"), &product, json!({})).await;
+    let (capped, open) = (capped["id"].as_str().unwrap(), open["id"].as_str().unwrap());
+    // 120 shoppers race at once: each joins the capped group through both processes (the same
+    // shopper twice, so batches on two replicas meet), and the open group through one of them.
+    let joins = (0..120).flat_map(|n| {
+        let who = shopper(&format!("racer{n}"));
+        let at = if n % 2 == 0 { app.address.clone() } else { replica.clone() };
+        [(app.address.clone(), capped, who.clone()), (replica.clone(), capped, who.clone()), (at, open, who)]
+    });
+    let answers = futures::future::join_all(joins.map(|(at, group, who)| {
+        let app = &app;
+        async move {
+            let res = app.join_at(&at, group, &who, 1, card()).await;
+            (group, who, res.status().as_u16())
+        }
+    }))
+    .await;
+    let accepted_in = |group: &str| answers.iter().filter(|(g, _, s)| *g == group && *s == 201).collect::<Vec<_>>();
+    assert!(answers.iter().all(|(_, _, s)| *s == 201 || *s == 409), "only seats and refusals: {answers:?}");
+    let capped_seats = accepted_in(capped);
+    let shoppers: std::collections::HashSet<_> = capped_seats.iter().map(|(_, who, _)| who).collect();
+    assert_eq!((capped_seats.len(), shoppers.len()), (60, 60), "the cap, one seat per shopper");
+    assert_eq!(accepted_in(open).len(), 120);
+    for (group, seats) in [(capped, 60), (open, 120)] {
+        let read = app.get_json(&format!("/v1/groups/{group}")).await;
+        assert_eq!((read["member_count"].as_u64(), read["quantity"].as_u64()), (Some(seats), Some(seats)));
+        let history = app.get_json(&format!("/v1/groups/{group}/history")).await;
+        let sequences: Vec<i64> =
+            history["points"].as_array().unwrap().iter().map(|p| p["sequence"].as_i64().unwrap()).collect();
+        assert_eq!(sequences, (1..=seats as i64 + 1).collect::<Vec<_>>(), "one event per seat, no gaps");
+        let members = app.members(group).await;
+        let mut seats_held: Vec<u64> =
+            members.iter().map(|m| m["alias"].as_str().unwrap()[7..].parse().unwrap()).collect();
+        seats_held.sort_unstable();
+        assert_eq!(seats_held, (1..=seats).collect::<Vec<_>>(), "seats numbered without gaps");
+    }
+});
