@@ -296,7 +296,8 @@ impl MemberState {
         match (self, event) {
             (S::Reserved, E::PaymentSecured(PaymentPlan::HoldThenCapture)) => Ok(S::Held),
             (S::Reserved, E::PaymentSecured(PaymentPlan::ChargeThenRefund)) => Ok(S::Paid),
-            (S::Reserved, E::PaymentFailed) => Ok(S::Released),
+            // A hold refused at join, or a capture refused at close (the hold is then voided).
+            (S::Reserved | S::Held, E::PaymentFailed) => Ok(S::Released),
             (S::Held, E::Captured) => Ok(S::Paid),
             (S::Reserved | S::Held | S::Paid, E::Leave) => Ok(S::Left),
             (S::Reserved | S::Held | S::Paid, E::GroupEnded) => Ok(S::Cancelled),
@@ -444,6 +445,7 @@ mod tests {
         use MemberState as S;
         assert_eq!(S::Reserved.apply(E::PaymentSecured(PaymentPlan::HoldThenCapture)), Ok(S::Held));
         assert_eq!(S::Reserved.apply(E::PaymentFailed), Ok(S::Released));
+        assert_eq!(S::Held.apply(E::PaymentFailed), Ok(S::Released), "a capture refused at close");
         assert_eq!(S::Held.apply(E::Captured), Ok(S::Paid));
         for done in [S::Released, S::Left, S::Cancelled] {
             assert!(!done.holds_seat());

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::zombie_processes, reason = "tests fail loudly; the child is killed on failure")]
 
 use std::{
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Write},
     net::{TcpListener, TcpStream},
     path::Path,
     process::{Child, Command, Stdio},
@@ -26,9 +26,13 @@ fn up(data_dir: &Path, ports: &[(&str, u16)]) -> Child {
     let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (lines, received) = mpsc::channel();
-    // Drains the launcher's output to the end: a closed pipe would fail its later prints.
+    // Drains the launcher's output to the end (a closed pipe would fail its later prints) into
+    // `launcher.log` in the data folder, which a failing test leaves behind.
+    std::fs::create_dir_all(data_dir).unwrap();
+    let mut log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("launcher.log")).unwrap();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = writeln!(log, "{line}");
             let _ = lines.send(line);
         }
     });
@@ -330,8 +334,8 @@ async fn g6_a_close_killed_half_way_finishes_once_after_restarts() {
     let seed = std::env::var("GROUPBUY_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
     });
-    println!("close crash seed {seed} (replay with GROUPBUY_CRASH_SEED={seed})");
     let data_dir = std::env::temp_dir().join(format!("groupbuy-close-crash-{}", uuid::Uuid::new_v4()));
+    println!("close crash seed {seed} (replay with GROUPBUY_CRASH_SEED={seed}); logs in {}", data_dir.display());
     let ports =
         [("catalog", free_port()), ("groups", free_port()), ("payments", free_port()), ("shipping", free_port())];
     let [catalog, groups, payments, shipping] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));

@@ -93,6 +93,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .collect(),
         token: service_tokens(&config)?,
         on_answer: Arc::new(payment_flow::on_answer),
+        on_give_up: Arc::new(payment_flow::on_give_up),
     };
     let hub = web::Data::new(progress::Hub::default());
     let gate = gate::Gate::default();

@@ -134,7 +134,8 @@ fn release_seat(
     code: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    if !members::set_state(conn, &member.id, MemberState::Reserved, MemberState::Released, code, now)? {
+    let to = member.state.0.apply(MemberEvent::PaymentFailed).map_err(|e| StoreError::Corrupt(e.into()))?;
+    if !members::set_state(conn, &member.id, member.state.0, to, code, now)? {
         return Ok(());
     }
     let quantity = u32::try_from(member.quantity).unwrap_or(0);
@@ -143,6 +144,36 @@ fn release_seat(
         let price = terms.price().at(after.tally()).to_minor().map_err(|e| StoreError::Corrupt(e.into()))?;
         groups::record_event(conn, &after, "released", price, now)?;
     }
+    Ok(())
+}
+
+/// What the relay does with a call it gave up on. A hold that never came (refused, or unanswered
+/// within the attempts) frees its seat as a declined card would; should it exist after all, a
+/// retry of the dead letter brings its answer and the hold is voided then. A capture payments
+/// refused did not happen: the member is released and the hold voided. An unanswered capture may
+/// have happened, so it waits as a dead letter for the operator's retry, as do shipments and the
+/// settlement.
+pub fn on_give_up(conn: &mut DbConnection, gave_up: &outbox::GaveUp) -> anyhow::Result<()> {
+    let (prefix, code) = match gave_up.kind.as_str() {
+        HOLD => ("hold:", "payment_unavailable"),
+        settlement::CAPTURE if gave_up.refused => ("capture:", "capture_refused"),
+        _ => return Ok(()),
+    };
+    let Some(member) = gave_up.key.strip_prefix(prefix) else { return Ok(()) };
+    let Some(member) = members::find(conn, member)? else { return Ok(()) };
+    groups::lock(conn, member.group_id.0)?;
+    let Some(group) = groups::find(conn, member.group_id.0)? else { return Ok(()) };
+    let member = members::find(conn, &member.id)?.unwrap_or(member); // as it is under the lock
+    let expected = if prefix == "hold:" { MemberState::Reserved } else { MemberState::Held };
+    if member.state.0 != expected {
+        return Ok(()); // answered meanwhile (a webhook), or left
+    }
+    tracing::warn!(group.id = %group.id(), call = %gave_up.kind, "a payment call was given up; the member is released");
+    release_seat(conn, &group, &member, Some(code), platform::db::now())?;
+    if expected == MemberState::Held {
+        release_payment(conn, &group, &member)?;
+    }
+    settlement::request_settlement_when_done(conn, &group)?;
     Ok(())
 }
 

@@ -26,6 +26,22 @@ pub struct Answer {
 /// to be sent (and answered) again.
 pub type AnswerHandler = Arc<dyn Fn(&mut DbConnection, &Answer) -> anyhow::Result<()> + Send + Sync>;
 
+/// A call given up on: refused by the service, or not answered within the attempt limit. It
+/// stays a dead letter the operator may retry; the handler settles what waited on it meanwhile.
+pub struct GaveUp {
+    pub kind: String,
+    pub service: String,
+    /// The call's Idempotency-Key, which names its effect (`hold:<member>`).
+    pub key: String,
+    pub reason: String,
+    /// The service refused the request itself (a 4xx): it was not carried out. Otherwise it went
+    /// unanswered, and may or may not have been.
+    pub refused: bool,
+}
+
+/// Applies a call given up on, inside the transaction that makes it a dead letter.
+pub type GiveUpHandler = Arc<dyn Fn(&mut DbConnection, &GaveUp) -> anyhow::Result<()> + Send + Sync>;
+
 /// A bearer token for calls, asked for each pass (tokens expire).
 pub type TokenSource = Arc<dyn Fn() -> anyhow::Result<String> + Send + Sync>;
 
@@ -36,6 +52,7 @@ pub struct Calls {
     pub services: HashMap<String, String>,
     pub token: TokenSource,
     pub on_answer: AnswerHandler,
+    pub on_give_up: GiveUpHandler,
 }
 
 /// How one attempt ended.
@@ -105,8 +122,8 @@ pub fn enqueue_call(
 }
 
 impl Calls {
-    /// Sends one call. 2xx is done; 409 (the key is in flight), 429 and 5xx are retried; any
-    /// other 4xx is refused for good.
+    /// Sends one call. 2xx is done; 429, 5xx and a 409 saying the key is still in flight are
+    /// retried; any other 4xx (a 409 on the state of the thing, say) is refused for good.
     pub(super) async fn send(&self, client: &reqwest::Client, row: &OutboxRow) -> Delivery {
         let (Some(service), Some(path)) = (&row.target, &row.call_path) else {
             return Delivery::Refused("not a call".to_owned());
@@ -137,10 +154,31 @@ impl Calls {
             return Delivery::Done(Some(Answer { kind, service, status: status.as_u16(), body }));
         }
         let reason = format!("{service} answered {status}: {}", body.chars().take(200).collect::<String>());
-        if status.is_client_error() && status.as_u16() != 409 && status.as_u16() != 429 {
-            Delivery::Refused(reason)
-        } else {
-            Delivery::Retry(reason)
-        }
+        let retry = status.is_server_error() || status.as_u16() == 429 || (status.as_u16() == 409 && in_flight(&body));
+        if retry { Delivery::Retry(reason) } else { Delivery::Refused(reason) }
+    }
+}
+
+/// Whether a 409's problem says the call's key is still being processed (another attempt of it).
+fn in_flight(body: &str) -> bool {
+    let problem: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let kind = problem.as_ref().and_then(|p| p["type"].as_str()).unwrap_or_default();
+    kind.ends_with(crate::error::ErrorCode::IdempotencyInFlight.slug())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ApiError, error::ErrorCode};
+
+    fn body(error: ApiError) -> String {
+        serde_json::to_string(&error.problem()).unwrap_or_default()
+    }
+
+    #[test]
+    fn g7_only_a_key_in_flight_is_a_409_worth_retrying() {
+        assert!(in_flight(&body(ApiError::bare(ErrorCode::IdempotencyInFlight))));
+        assert!(!in_flight(&body(ApiError::conflict("the hold has expired"))));
+        assert!(!in_flight("not json"));
     }
 }

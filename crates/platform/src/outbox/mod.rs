@@ -34,7 +34,7 @@ use crate::{
 pub const MIGRATIONS: Migrations = crate::migrations!("migrations-outbox");
 
 use calls::Delivery;
-pub use calls::{Answer, AnswerHandler, Call, Calls, TokenSource, enqueue_call, enqueue_calls};
+pub use calls::{Answer, AnswerHandler, Call, Calls, GaveUp, GiveUpHandler, TokenSource, enqueue_call, enqueue_calls};
 
 const PENDING: &str = "pending";
 const DELIVERED: &str = "delivered";
@@ -264,11 +264,16 @@ impl Relay {
             if let Delivery::Retry(reason) | Delivery::Refused(reason) = &outcome {
                 tracing::warn!(event.id = %row.id, event.type = %row.event_type, attempts, reason = %reason, "delivery failed");
             }
-            let handler = self.calls.as_ref().map(|c| c.on_answer.clone());
-            let id = row.id.clone();
+            let calls = self.calls.clone().filter(|_| row.call_path.is_some());
+            let sent = Sent {
+                id: row.id.clone(),
+                kind: row.event_type.clone(),
+                service: row.target.clone().unwrap_or_default(),
+                key: row.idempotency_key.clone().unwrap_or_default(),
+            };
             let recorded = self
                 .db
-                .transaction(move |conn| record(conn, &id, attempts, outcome, &settings, handler.as_ref()))
+                .transaction(move |conn| record(conn, &sent, attempts, outcome, &settings, calls.as_ref()))
                 .await;
             if let Err(e) = recorded {
                 // The call stays pending; its lease runs out and it is sent (and answered) again.
@@ -363,31 +368,29 @@ fn backoff(attempts: i32, settings: &SubscriberSettings) -> chrono::Duration {
     chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
 }
 
-/// Writes how an attempt ended; a call's answer is applied by `handler` in the same transaction.
+/// What was sent, as [`record`] needs it.
+struct Sent {
+    id: String,
+    kind: String,
+    service: String,
+    key: String,
+}
+
+/// Writes how an attempt ended. A call's answer is applied by its handler in the same
+/// transaction; so is giving a call up (refused, or out of attempts).
 fn record(
     conn: &mut DbConnection,
-    id: &str,
+    sent: &Sent,
     attempts: i32,
     outcome: Delivery,
     settings: &SubscriberSettings,
-    handler: Option<&AnswerHandler>,
+    calls: Option<&Calls>,
 ) -> Result<(), StoreError> {
-    let target = outbox::table.find(id);
-    let failed = |reason: String, dead: bool| {
-        let status = if dead || attempts >= settings.max_attempts { DEAD } else { PENDING };
-        let reason: String = reason.chars().take(MAX_ERROR_LEN).collect();
-        diesel::update(target).set((
-            outbox::status.eq(status),
-            outbox::attempts.eq(attempts),
-            outbox::next_attempt_at.eq(now() + backoff(attempts, settings)),
-            outbox::last_error.eq(reason),
-            outbox::locked_until.eq(None::<NaiveDateTime>),
-        ))
-    };
-    match outcome {
+    let target = outbox::table.find(&sent.id);
+    let (reason, dead, refused) = match outcome {
         Delivery::Done(answer) => {
-            if let (Some(answer), Some(handler)) = (answer, handler) {
-                handler(conn, &answer)?;
+            if let (Some(answer), Some(calls)) = (answer, calls) {
+                (calls.on_answer)(conn, &answer)?;
                 // The request may carry what is not kept once answered (a card token).
                 diesel::update(target).set(outbox::payload.eq("{}")).execute(conn)?;
             }
@@ -398,11 +401,32 @@ fn record(
                     outbox::delivered_at.eq(now()),
                     outbox::locked_until.eq(None::<NaiveDateTime>),
                 ))
-                .execute(conn)?
+                .execute(conn)?;
+            return Ok(());
         }
-        Delivery::Retry(reason) => failed(reason, false).execute(conn)?,
-        Delivery::Refused(reason) => failed(reason, true).execute(conn)?,
+        Delivery::Retry(reason) => (reason, attempts >= settings.max_attempts, false),
+        Delivery::Refused(reason) => (reason, true, true),
     };
+    let reason: String = reason.chars().take(MAX_ERROR_LEN).collect();
+    if let (true, Some(calls)) = (dead, calls) {
+        let gave_up = GaveUp {
+            kind: sent.kind.clone(),
+            service: sent.service.clone(),
+            key: sent.key.clone(),
+            reason: reason.clone(),
+            refused,
+        };
+        (calls.on_give_up)(conn, &gave_up)?;
+    }
+    diesel::update(target)
+        .set((
+            outbox::status.eq(if dead { DEAD } else { PENDING }),
+            outbox::attempts.eq(attempts),
+            outbox::next_attempt_at.eq(now() + backoff(attempts, settings)),
+            outbox::last_error.eq(reason),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -142,3 +142,43 @@ store_test!(g11_a_service_is_not_shipped_and_its_supplier_confirms_it, |backend|
     assert_eq!(res.json::<Value>().await.unwrap()["confirmed"], 1, "the other member; the first counted once");
     assert!(app.members(id).await.iter().all(|m| m["fulfilled_at"].is_string()));
 });
+
+store_test!(g7_a_capture_payments_refuses_releases_the_member_and_the_group_still_settles, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (supplier, product) = app.tiered_product().await;
+    app.shipping_base(supplier).await;
+    let group = app.start_group(&shopper("leader"), &product, json!({})).await;
+    let id = group["id"].as_str().unwrap();
+    for who in ["a", "b", "c", "d"] {
+        assert_eq!(app.join(id, &shopper(who), 1).await.status(), 201);
+    }
+    let mut held = Vec::new();
+    for who in ["a", "b", "c", "d"] {
+        held.push(app.member_becomes(id, who, "held").await);
+    }
+    // Behind groups' back, d's hold is voided at payments: its capture at close is refused (409,
+    // not the key being in flight), so the call is given up at once, not retried for an hour.
+    let payment = held[3]["payment_id"].as_str().unwrap();
+    let void = app
+        .client
+        .post(format!("{}/v1/payments/{payment}/void", app.payments))
+        .bearer_auth(token(Role::Service, "test", None))
+        .header("idempotency-key", "void-behind-the-back")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(void.status(), 200);
+
+    app.clock.advance(chrono::Duration::hours(2));
+    let settled = state_becomes(&app, id, "settled").await;
+    assert_eq!(settled["final_unit_price"]["amount"], "100.00");
+    let members = app.members(id).await;
+    let states: Vec<(&str, &str)> =
+        members.iter().map(|m| (m["shopper"].as_str().unwrap(), m["state"].as_str().unwrap())).collect();
+    assert_eq!(states.iter().filter(|(_, s)| *s == "paid").count(), 3, "{states:?}");
+    let d = members.iter().find(|m| m["state"] == "released").expect("d released");
+    assert_eq!(d["failure_code"], "capture_refused");
+    let books = app.read(format!("{}/v1/groups/{id}/books", app.payments), &operator()).await;
+    assert_eq!(books["balanced"], true, "{books}");
+    assert_eq!(books["currencies"][0]["charges"]["amount"], "300.00", "three captures of 100.00");
+});
