@@ -2,6 +2,7 @@
 //! and the pricing rules. Nothing here performs I/O, so the rules can be tested exhaustively.
 
 pub mod bounded;
+pub mod bulk;
 pub mod group;
 pub mod ids;
 pub mod ledger;
