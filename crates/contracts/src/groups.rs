@@ -68,6 +68,8 @@ pub struct Group {
     pub current_unit_price: MoneyDto,
     /// The price fixed at close.
     pub final_unit_price: Option<MoneyDto>,
+    /// For a `bulk_purchase` group: what was declared and decided.
+    pub bulk: Option<crate::bulk::BulkTerms>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -3,6 +3,7 @@
 
 pub mod bounded;
 pub mod bulk;
+pub mod email;
 pub mod group;
 pub mod ids;
 pub mod ledger;
@@ -14,6 +15,7 @@ pub mod shipment;
 pub mod validation;
 
 pub use bounded::{Count, Label, Name, Reference};
+pub use email::Email;
 pub use ids::{GroupId, PaymentId, ProductId, RefundId, ShipmentId, ShippingBaseId, SupplierId};
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{DiscountRate, DiscountTable, PriceTier, PriceTiers, TierBasis};

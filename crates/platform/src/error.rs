@@ -42,6 +42,7 @@ error_codes! {
     MethodNotAllowed => (METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed on this resource"),
     Conflict => (CONFLICT, "conflict", "The request conflicts with the resource's state"),
     IdempotencyInFlight => (CONFLICT, "idempotency-in-flight", "A request with this Idempotency-Key is still being processed"),
+    TooManyRequests => (TOO_MANY_REQUESTS, "too-many-requests", "Too many requests; retry after the Retry-After seconds"),
     PayloadTooLarge => (PAYLOAD_TOO_LARGE, "payload-too-large", "The request body is too large"),
     UnsupportedMediaType => (UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "The request body must be application/json"),
     ValidationFailed => (UNPROCESSABLE_ENTITY, "validation-failed", "The request has invalid fields"),
@@ -86,15 +87,17 @@ pub struct ApiError {
     detail: Option<String>,
     errors: Vec<FieldError>,
     cause: Option<anyhow::Error>,
+    /// Seconds to wait, for a 429.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: Some(detail.into()), errors: Vec::new(), cause: None }
+        Self { code, detail: Some(detail.into()), errors: Vec::new(), cause: None, retry_after: None }
     }
 
     pub fn bare(code: ErrorCode) -> Self {
-        Self { code, detail: None, errors: Vec::new(), cause: None }
+        Self { code, detail: None, errors: Vec::new(), cause: None, retry_after: None }
     }
 
     pub fn not_found(what: impl std::fmt::Display) -> Self {
@@ -107,6 +110,11 @@ impl ApiError {
 
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(ErrorCode::Conflict, detail)
+    }
+
+    /// A 429 telling the client to wait `secs` seconds.
+    pub fn rate_limited(detail: impl Into<String>, secs: u64) -> Self {
+        Self { retry_after: Some(secs.max(1)), ..Self::new(ErrorCode::TooManyRequests, detail) }
     }
 
     pub fn malformed(detail: impl Into<String>) -> Self {
@@ -122,7 +130,13 @@ impl ApiError {
 
     /// A 500 whose cause is logged, never shown.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
-        Self { code: ErrorCode::Internal, detail: None, errors: Vec::new(), cause: Some(cause.into()) }
+        Self {
+            code: ErrorCode::Internal,
+            detail: None,
+            errors: Vec::new(),
+            cause: Some(cause.into()),
+            retry_after: None,
+        }
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -158,6 +172,7 @@ impl From<Violations> for ApiError {
             detail: Some(v.to_string()),
             errors: v.errors().to_vec(),
             cause: None,
+            retry_after: None,
         }
     }
 }
@@ -173,6 +188,7 @@ impl ApiError {
             detail: Some("the service's store is unavailable; retry shortly".to_owned()),
             errors: Vec::new(),
             cause: Some(cause.into()),
+            retry_after: None,
         }
     }
 }
@@ -204,6 +220,9 @@ impl ResponseError for ApiError {
         }
         if self.code == ErrorCode::Unavailable {
             response.insert_header(("retry-after", RETRY_AFTER_SECS.to_string()));
+        }
+        if let Some(secs) = self.retry_after {
+            response.insert_header(("retry-after", secs.to_string()));
         }
         response.content_type("application/problem+json").json(self.problem())
     }

@@ -14,10 +14,13 @@ use std::{
 };
 
 use actix_web::http::StatusCode;
-use contracts::groups::{JoinRequest, Membership};
+use contracts::{
+    groups::{JoinRequest, Membership},
+    shipping::Recipient,
+};
 use domain::{
     GroupId, Money, ProductKind, Violations,
-    group::{JoinRefused, MemberState},
+    group::{GroupMode, JoinRefused, MemberState},
 };
 use platform::{
     ApiError,
@@ -208,8 +211,13 @@ impl GroupBatch {
 
     /// Admits one join against the tally so far: its membership, or why not.
     fn admit(&mut self, join: &JoinAttempt, now: chrono::NaiveDateTime) -> Answer {
+        if self.before.mode.0 != GroupMode::Tiered {
+            return Err(ApiError::conflict(
+                "a bulk purchase group takes purchases (POST /v1/groups/{id}/purchases), not joins",
+            ));
+        }
         let request = &join.request;
-        let ship_to = ship_to(self.kind, request)?;
+        let ship_to = ship_to(self.kind, request.ship_to.as_ref())?;
         if !self.methods.contains(&request.payment_method.kind) {
             return Err(ApiError::invalid_field("payment_method.type", "the group does not take this payment method"));
         }
@@ -249,6 +257,8 @@ impl GroupBatch {
             shipment_id: None,
             shipment_state: None,
             fulfilled_at: None,
+            favor_minor: None,
+            favor_refunded_at: None,
         };
         let price = self.terms.price().at(after.tally()).to_minor().map_err(ApiError::internal)?;
         self.holds.push(payment_flow::hold_call(after, &member, &request.payment_method)?);
@@ -285,9 +295,9 @@ impl GroupBatch {
 }
 
 /// The address to ship to, as stored: required unless the product is a service (G11).
-fn ship_to(kind: ProductKind, body: &JoinRequest) -> Result<Option<String>, ApiError> {
+pub fn ship_to(kind: ProductKind, recipient: Option<&Recipient>) -> Result<Option<String>, ApiError> {
     let shipped = kind != ProductKind::Service;
-    match (&body.ship_to, shipped) {
+    match (recipient, shipped) {
         (Some(recipient), true) => {
             let mut v = Violations::new();
             recipient.check("ship_to", &mut v);

@@ -3,9 +3,11 @@
 
 pub mod access;
 pub mod admission;
+pub mod bulk_flow;
 pub mod config;
 pub mod db;
 pub mod gate;
+pub mod guesses;
 pub mod model;
 pub mod payment_flow;
 pub mod progress;
@@ -99,6 +101,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let gate = gate::Gate::default();
     let gate_data = web::Data::new(gate.clone());
     let pages = web::Data::new(platform::page_cache::PageCache::default());
+    let guesses = web::Data::new(guesses::Guesses::default());
     let policy = web::Data::new(TargetPolicy { allow_private: g.outbox.allow_private_targets });
     let (admission, admitter) = admission::Admission::new();
     let admission = web::Data::new(admission);
@@ -108,7 +111,8 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .app_data(gate_data.clone())
             .app_data(admission.clone())
             .app_data(policy.clone())
-            .app_data(pages.clone());
+            .app_data(pages.clone())
+            .app_data(guesses.clone());
     })
     .await?;
     let endpoints: outbox::TargetResolver = Arc::new(storefronts::resolve);

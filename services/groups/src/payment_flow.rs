@@ -12,7 +12,7 @@ use contracts::{
 };
 use domain::{
     Label, Reference,
-    group::{GroupState, MemberEvent, MemberState, PaymentPlan},
+    group::{GroupMode, GroupState, MemberEvent, MemberState, PaymentPlan},
     payment::PaymentState,
 };
 use platform::{
@@ -21,6 +21,7 @@ use platform::{
 };
 
 use crate::{
+    bulk_flow,
     db::{
         groups, members,
         rows::{GroupRow, MemberRow},
@@ -105,6 +106,7 @@ pub fn apply(conn: &mut DbConnection, payment: &Payment, now: NaiveDateTime) -> 
     };
     let current =
         MemberRow { payment_id: Some(payment.id.to_string()), payment_state: Some(payment.state.into()), ..member };
+    let bulk = group.mode.0 == GroupMode::BulkPurchase;
     match event {
         Some(MemberEvent::PaymentFailed) => release_seat(conn, &group, &current, payment.failure_code.as_deref(), now)?,
         Some(event) => {
@@ -114,6 +116,7 @@ pub fn apply(conn: &mut DbConnection, payment: &Payment, now: NaiveDateTime) -> 
             }
             let moved = MemberRow { state: to.into(), ..current };
             match (event, group.state()) {
+                (_, _) if bulk => return bulk_flow::purchased(conn, &group, &moved, now),
                 (MemberEvent::Captured, GroupState::Closing) => settlement::request_shipment(conn, &group, &moved)?,
                 (_, GroupState::Closing) => settlement::settle_member(conn, &group, &moved)?,
                 _ => {}
@@ -122,6 +125,10 @@ pub fn apply(conn: &mut DbConnection, payment: &Payment, now: NaiveDateTime) -> 
         // Left or cancelled meanwhile: what was secured goes back.
         None if !from.holds_seat() => return release_payment(conn, &group, &current),
         None => return Ok(()),
+    }
+    if bulk {
+        // A failed purchase may have been the one the decision waited for.
+        return bulk_flow::decide_when_ready(conn, &group, now);
     }
     settlement::request_settlement_when_done(conn, &group)
 }
@@ -189,6 +196,10 @@ pub fn on_answer(conn: &mut DbConnection, answer: &outbox::Answer) -> anyhow::Re
             members::record_shipment(conn, &shipment.member, shipment.id, shipment.state, now)?;
         }
         settlement::SETTLE => settlement::settled(conn, &serde_json::from_str(&answer.body)?, now)?,
+        bulk_flow::FAVOR => {
+            let refund: contracts::payments::Refund = serde_json::from_str(&answer.body)?;
+            bulk_flow::favor_answered(conn, &refund.payment_id.to_string(), now)?;
+        }
         _ => {}
     }
     Ok(())

@@ -17,7 +17,7 @@ use contracts::{
 };
 use domain::{
     Count, GroupId, Label, Money, ProductKind, Reference,
-    group::{GroupState, GroupTransition, MemberEvent, MemberState},
+    group::{GroupMode, GroupState, GroupTransition, MemberEvent, MemberState},
 };
 use platform::{
     db::{Db, DbConnection, StoreError},
@@ -25,6 +25,7 @@ use platform::{
 };
 
 use crate::{
+    bulk_flow,
     db::{
         groups, members,
         rows::{GroupRow, MemberRow},
@@ -75,6 +76,9 @@ pub fn close(conn: &mut DbConnection, id: GroupId, now: NaiveDateTime) -> Result
     let Some(group) = groups::find(conn, id)? else { return Ok(false) };
     if group.state() != GroupState::Open || group.closes_at > now {
         return Ok(false);
+    }
+    if group.mode.0 == GroupMode::BulkPurchase {
+        return bulk_flow::period_ended(conn, &group, now);
     }
     let met_minimum = group.tally().members >= group.limits().min_members.get();
     let to = group.state().apply(GroupTransition::Close { met_minimum }).map_err(corrupt)?;

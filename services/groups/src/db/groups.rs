@@ -151,6 +151,15 @@ pub fn transition(
     find(conn, id)
 }
 
+/// Counts one more event on the group (one that changes neither tally nor state); the group
+/// afterwards.
+pub fn bump_events(conn: &mut DbConnection, id: GroupId, now: NaiveDateTime) -> Result<Option<GroupRow>, StoreError> {
+    diesel::update(groups::table.find(Stored(id)))
+        .set((groups::event_count.eq(groups::event_count + 1), groups::updated_at.eq(now)))
+        .execute(conn)?;
+    find(conn, id)
+}
+
 /// Open groups whose window ended by `now`, oldest deadline first.
 pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Result<Vec<GroupId>, StoreError> {
     let ids: Vec<Stored<GroupId>> = groups::table

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use contracts::{
+    bulk::{BulkOutcome, BulkTerms},
     catalog::Product,
     groups::{Group, HistoryPoint, Membership, PublicMember},
     payments::MethodType,
@@ -9,13 +10,14 @@ use contracts::{
 use diesel::prelude::*;
 use domain::{
     Count, Currency, GroupId, Money, MoneyError, ProductId, SupplierId,
+    bulk::{CompletionPolicy, NoFavor},
     group::{GroupMode, GroupState, Limits, MemberState, PaymentPlan, Tally},
     payment::PaymentState,
     shipment::ShipmentState,
 };
 use platform::{auth::Role, db::Stored};
 
-use super::schema::{group_events, groups, members};
+use super::schema::{bulk_groups, group_events, groups, members, purchasers};
 use crate::model::Terms;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -48,6 +50,22 @@ pub struct GroupRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// What a bulk group declared and its completion policy decided (see [`crate::bulk_flow`]).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = bulk_groups)]
+pub struct BulkRow {
+    pub group_id: Stored<GroupId>,
+    pub completion_policy: Stored<CompletionPolicy>,
+    pub purchasers: i32,
+    pub declared_quantity: i64,
+    pub period_ends_at: Option<NaiveDateTime>,
+    pub favor_rate: Option<String>,
+    pub no_favor: Option<Stored<NoFavor>>,
+    pub decided_quantity: Option<i64>,
+    pub decided_days: Option<i32>,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = members)]
 pub struct MemberRow {
@@ -70,6 +88,25 @@ pub struct MemberRow {
     pub shipment_state: Option<Stored<ShipmentState>>,
     /// When the supplier confirmed a service delivered (G11).
     pub fulfilled_at: Option<NaiveDateTime>,
+    /// Bulk purchase: the favor decided for this member, and when payments took its refund.
+    pub favor_minor: Option<i64>,
+    pub favor_refunded_at: Option<NaiveDateTime>,
+}
+
+/// A declared purchaser of a bulk group (003 Figs. 9, 10).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = purchasers)]
+pub struct PurchaserRow {
+    pub id: String,
+    pub group_id: Stored<GroupId>,
+    pub slot: i64,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub quantity: i32,
+    /// SHA-256 of the purchaser ID; `None` for a slot taken with the invite code.
+    pub code_digest: Option<String>,
+    pub shopper: Option<String>,
+    pub member_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -152,8 +189,32 @@ impl GroupRow {
             quantity: count(self.quantity),
             current_unit_price: terms.price().at(self.tally()).into(),
             final_unit_price: self.final_unit_price_minor.map(|m| self.money(m).into()),
+            bulk: None,
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
+        })
+    }
+}
+
+impl BulkRow {
+    pub fn terms(&self) -> BulkTerms {
+        BulkTerms {
+            completion_policy: self.completion_policy.0,
+            purchasers: count(self.purchasers),
+            declared_quantity: count(self.declared_quantity),
+            period_ends_at: self.period_ends_at.map(|t| t.and_utc()),
+            outcome: self.outcome(),
+        }
+    }
+
+    /// What the completion policy decided, once it did.
+    pub fn outcome(&self) -> Option<BulkOutcome> {
+        Some(BulkOutcome {
+            favor_rate: self.favor_rate.clone(),
+            no_favor: self.no_favor.map(|n| n.0),
+            quantity: count(self.decided_quantity.unwrap_or(0)),
+            period_days: count(self.decided_days.unwrap_or(0)),
+            decided_at: self.decided_at?.and_utc(),
         })
     }
 }

@@ -31,6 +31,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    bulk_groups (group_id) {
+        group_id -> Text,
+        completion_policy -> Text,
+        purchasers -> Integer,
+        declared_quantity -> BigInt,
+        period_ends_at -> Nullable<Timestamp>,
+        favor_rate -> Nullable<Text>,
+        no_favor -> Nullable<Text>,
+        decided_quantity -> Nullable<BigInt>,
+        decided_days -> Nullable<Integer>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     members (id) {
         id -> Text,
         group_id -> Text,
@@ -49,6 +64,22 @@ diesel::table! {
         shipment_id -> Nullable<Text>,
         shipment_state -> Nullable<Text>,
         fulfilled_at -> Nullable<Timestamp>,
+        favor_minor -> Nullable<BigInt>,
+        favor_refunded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    purchasers (id) {
+        id -> Text,
+        group_id -> Text,
+        slot -> BigInt,
+        name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        quantity -> Integer,
+        code_digest -> Nullable<Text>,
+        shopper -> Nullable<Text>,
+        member_id -> Nullable<Text>,
     }
 }
 
@@ -84,4 +115,14 @@ diesel::table! {
 
 diesel::joinable!(members -> groups (group_id));
 diesel::joinable!(group_events -> groups (group_id));
-diesel::allow_tables_to_appear_in_same_query!(groups, members, group_events, received_webhooks, webhook_endpoints);
+diesel::joinable!(purchasers -> groups (group_id));
+diesel::joinable!(bulk_groups -> groups (group_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    groups,
+    members,
+    group_events,
+    purchasers,
+    bulk_groups,
+    received_webhooks,
+    webhook_endpoints
+);

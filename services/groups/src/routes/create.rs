@@ -10,7 +10,7 @@ use contracts::{
     payments::MethodType,
 };
 use domain::{
-    GroupId, Violations,
+    GroupId, ProductId, Violations,
     group::{GroupMode, GroupState, PaymentPlan, Tally},
 };
 use platform::{
@@ -30,8 +30,8 @@ use crate::{
     model::Terms,
 };
 
-/// A join window may last at most this long.
-const MAX_WINDOW_DAYS: i64 = 365;
+/// A join window (or purchase period) may last at most this long.
+pub(super) const MAX_WINDOW_DAYS: i64 = 365;
 
 /// Starts a group. The creator is its organizer and gets the invite code.
 #[utoipa::path(
@@ -59,7 +59,7 @@ pub async fn create_group(
     let body = body.into_inner();
     let now = db.clock().now();
     let (opens_at, closes_at) = check_conditions(&body, now)?;
-    let product = snapshot(&context, &who, &body).await?;
+    let product = snapshot(&context, &who, body.product_id).await?;
     let terms = Terms::of(&product).map_err(ApiError::internal)?;
     let row = GroupRow {
         id: GroupId::generate().into(),
@@ -122,23 +122,28 @@ fn check_conditions(
     if let Some(max) = body.max_members {
         v.check(max >= body.min_members, "max_members", "must be at least min_members");
     }
-    if let Some(methods) = &body.payment_methods {
-        v.check(!methods.is_empty(), "payment_methods", "name at least one");
-        v.check(!(methods.len() == 2 && methods[0] == methods[1]), "payment_methods", "names a method twice");
-        v.check(methods.len() <= 2, "payment_methods", "at most card and bank_transfer");
-    }
+    check_methods(body.payment_methods.as_deref(), &mut v);
     v.into_result()?;
     Ok((opens_at, closes_at))
 }
 
+/// The payment methods a group takes, if given: one or both, each once.
+pub(super) fn check_methods(methods: Option<&[MethodType]>, v: &mut Violations) {
+    if let Some(methods) = methods {
+        v.check(!methods.is_empty(), "payment_methods", "name at least one");
+        v.check(!(methods.len() == 2 && methods[0] == methods[1]), "payment_methods", "names a method twice");
+        v.check(methods.len() <= 2, "payment_methods", "at most card and bank_transfer");
+    }
+}
+
 /// The product as catalog has it now: it must exist, be active and, for a supplier, be its own.
-async fn snapshot(context: &Context, who: &Principal, body: &NewGroup) -> Result<Product, ApiError> {
-    let product = context.catalog.product(body.product_id).await.map_err(|e| {
+pub(super) async fn snapshot(context: &Context, who: &Principal, id: ProductId) -> Result<Product, ApiError> {
+    let product = context.catalog.product(id).await.map_err(|e| {
         tracing::warn!(error.cause = %e, "catalog read failed");
         ApiError::new(ErrorCode::BadGateway, "catalog could not be reached; retry")
     })?;
-    let product = product
-        .ok_or_else(|| ApiError::invalid_field("product_id", format!("product {} does not exist", body.product_id)))?;
+    let product =
+        product.ok_or_else(|| ApiError::invalid_field("product_id", format!("product {id} does not exist")))?;
     if product.status == ProductStatus::Archived {
         return Err(ApiError::invalid_field("product_id", "the product is archived"));
     }
@@ -149,7 +154,7 @@ async fn snapshot(context: &Context, who: &Principal, body: &NewGroup) -> Result
 }
 
 /// 192 random bits, URL-safe: shareable and unguessable.
-fn invite_code() -> String {
+pub(super) fn invite_code() -> String {
     let mut bytes = Vec::with_capacity(24);
     for _ in 0..2 {
         bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());

@@ -5,7 +5,10 @@ use contracts::{
     groups::{JoinRequest, MemberList, Membership},
     payments::MethodType,
 };
-use domain::{GroupId, group::MemberEvent};
+use domain::{
+    GroupId,
+    group::{GroupMode, MemberEvent},
+};
 use platform::{ApiError, auth::Authenticated, db::Db, error::Problem, idempotency::IdempotentRequest, json::Json};
 
 use super::read::find;
@@ -77,6 +80,11 @@ pub async fn leave_group(
     let membership = db
         .transaction(move |conn| {
             let group = find(conn, id)?;
+            if group.mode.0 != GroupMode::Tiered {
+                return Err(ApiError::conflict(
+                    "a bulk purchase is bought, charged and shipped at once: it cannot be left",
+                ));
+            }
             let member = members::seated(conn, id, &shopper)?
                 .ok_or_else(|| ApiError::not_found("the shopper holds no seat in this group"))?;
             if now >= group.closes_at {

@@ -1,5 +1,6 @@
 //! The groups HTTP API.
 
+mod bulk;
 mod create;
 mod endpoints;
 mod fulfilment;
@@ -18,6 +19,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(read::list_groups)
         .service(read::get_group)
         .service(lifecycle::cancel_group)
+        .service(bulk::declare_bulk_purchase)
+        .service(bulk::purchase)
+        .service(bulk::purchase_state)
         .service(members::join_group)
         .service(members::leave_group)
         .service(members::list_members)

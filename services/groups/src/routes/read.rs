@@ -17,6 +17,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::db::{
+    bulk,
     groups::{self, GroupFilter},
     rows::GroupRow,
 };
@@ -73,7 +74,8 @@ pub async fn list_groups(
     Ok(json_page(page))
 }
 
-/// Reads a group: its product snapshot, conditions, tally and current price.
+/// Reads a group: its product snapshot, conditions, tally and current price; for a bulk purchase,
+/// what was declared and decided (`bulk`, shown here and not in lists).
 #[utoipa::path(
     tag = "groups",
     params(("id" = GroupId, Path)),
@@ -83,8 +85,11 @@ pub async fn list_groups(
 )]
 #[get("/v1/groups/{id}")]
 pub async fn get_group(db: web::Data<Db>, id: web::Path<GroupId>) -> Result<web::Json<Group>, ApiError> {
-    let row = db.run(move |conn| find(conn, id.into_inner())).await?;
-    Ok(web::Json(row.to_dto().map_err(ApiError::internal)?))
+    let id = id.into_inner();
+    let (row, bulk) = db.run(move |conn| Ok::<_, ApiError>((find(conn, id)?, bulk::find(conn, id)?))).await?;
+    let mut group = row.to_dto().map_err(ApiError::internal)?;
+    group.bulk = bulk.map(|declared| declared.terms());
+    Ok(web::Json(group))
 }
 
 /// The group, or a 404 problem.

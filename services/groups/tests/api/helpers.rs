@@ -177,6 +177,11 @@ impl TestApp {
 
     /// Like [`tiered_product`](Self::tiered_product), of the kind `details` says.
     pub async fn product_of_kind(&self, details: Value) -> (SupplierId, String) {
+        self.product_with(json!({ "details": details })).await
+    }
+
+    /// A product at 100.00 with tiers, changed by the fields in `extra` (a discount-rate table, say).
+    pub async fn product_with(&self, extra: Value) -> (SupplierId, String) {
         let res = self
             .client
             .post(format!("{}/v1/suppliers", self.catalog))
@@ -188,14 +193,17 @@ impl TestApp {
         assert_eq!(res.status(), 201);
         let supplier_id: SupplierId =
             res.json::<Value>().await.expect("json")["id"].as_str().expect("id").parse().expect("uuid");
-        let product = json!({
+        let mut product = json!({
             "name": "Espresso machine",
             "list_price": { "amount": "100.00", "currency": "EUR" },
-            "details": details,
+            "details": { "kind": "specific", "manufacturer": "Acme", "model": "ESP-1" },
             "price_tiers": { "basis": "member_count", "tiers": [
                 { "min": 10, "unit_price": { "amount": "80.00", "currency": "EUR" } }
             ] }
         });
+        if let (Some(product), Some(extra)) = (product.as_object_mut(), extra.as_object()) {
+            product.extend(extra.clone());
+        }
         let res = self
             .client
             .post(format!("{}/v1/products", self.catalog))
