@@ -66,7 +66,7 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     for &(entry, port) in &ports {
         let database = format!("sqlite://{}/{}.db", data_dir.display(), entry.name);
         let child = Command::new(&exe)
-            .envs(wiring(entry.name, &options.host, &ports, &secrets))
+            .envs(wiring(entry.name, &options.host, &ports, &secrets, &data_dir))
             .args(["serve", entry.name])
             .env("GROUPBUY_SERVER__HOST", &options.host)
             .env("GROUPBUY_SERVER__PORT", port.to_string())
@@ -93,6 +93,14 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
         let base = format!("http://{}:{}", options.host, service.port);
         println!("  {:<9} {base}   docs {base}/docs/", service.entry.name);
     }
+    match std::env::var("GROUPBUY_GROUPS__MAIL__SMTP_URL") {
+        Ok(url) => println!("\nMail (purchaser IDs, receipts, favors) goes to {url}."),
+        Err(_) => println!(
+            "\nMail (purchaser IDs, receipts, favors) is written to {} as .eml files; \
+             set GROUPBUY_GROUPS__MAIL__SMTP_URL=smtp://host:port to send it.",
+            mail_dir(&data_dir).display()
+        ),
+    }
     println!("\nA token: groupbuy token --role operator --data-dir {}", data_dir.display());
     println!("Ctrl-C stops every service.");
 
@@ -104,14 +112,26 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     }
 }
 
+/// Where the embedded default writes groups' mail.
+fn mail_dir(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("mail")
+}
+
 /// The secrets payments and shipping sign what they tell groups with.
 struct Secrets {
     payments: String,
     shipping: String,
 }
 
-/// The variables that point a service at the others it calls, with the webhook secrets.
-fn wiring(name: &str, host: &str, ports: &[(&'static ServiceEntry, u16)], secrets: &Secrets) -> Vec<(String, String)> {
+/// The variables that point a service at the others it calls, with the webhook secrets; groups'
+/// mail goes to `data_dir/mail` unless `GROUPBUY_GROUPS__MAIL__SMTP_URL` names a server.
+fn wiring(
+    name: &str,
+    host: &str,
+    ports: &[(&'static ServiceEntry, u16)],
+    secrets: &Secrets,
+    data_dir: &std::path::Path,
+) -> Vec<(String, String)> {
     let url =
         |service: &str| ports.iter().find(|(e, _)| e.name == service).map(|(_, port)| format!("http://{host}:{port}"));
     let pairs = match name {
@@ -121,6 +141,7 @@ fn wiring(name: &str, host: &str, ports: &[(&'static ServiceEntry, u16)], secret
             ("GROUPBUY_GROUPS__SHIPPING_URL", url("shipping")),
             ("GROUPBUY_GROUPS__PAYMENTS_WEBHOOK_SECRET", Some(secrets.payments.clone())),
             ("GROUPBUY_GROUPS__SHIPPING_WEBHOOK_SECRET", Some(secrets.shipping.clone())),
+            ("GROUPBUY_GROUPS__MAIL__DIR", Some(mail_dir(data_dir).display().to_string())),
         ],
         "payments" => vec![
             ("GROUPBUY_PAYMENTS__SUBSCRIBER__URL", url("groups").map(|u| format!("{u}/v1/webhooks/payments"))),

@@ -13,6 +13,7 @@ pub mod health;
 pub mod idempotency;
 pub mod instance;
 pub mod json;
+pub mod mail;
 pub mod openapi;
 pub mod outbound;
 pub mod outbox;

@@ -20,6 +20,7 @@ use platform::{
 };
 
 use crate::{
+    bulk_mail,
     db::{
         bulk, groups, members,
         rows::{BulkRow, GroupRow, MemberRow},
@@ -48,6 +49,7 @@ pub fn purchased(
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     settlement::request_shipment(conn, group, member)?;
+    bulk_mail::receipt(conn, group, member)?;
     decide_when_ready(conn, group, now)
 }
 
@@ -137,7 +139,9 @@ fn act_on(
         favor_all(conn, &after, paid, outcome)?;
         settle_when_refunded(conn, &after)?;
     }
-    Ok(())
+    let rate = outcome.ok().map(|favor| favor.rate.normalize().to_string());
+    let why_not = outcome.err().map(|why| format!("{why:?}"));
+    bulk_mail::outcome(conn, &after, rate.as_deref(), why_not.as_deref())
 }
 
 /// Asks payments to refund each paying member `rate` of what it paid.
@@ -178,8 +182,11 @@ pub fn settle_when_refunded(conn: &mut DbConnection, group: &GroupRow) -> Result
 
 /// Payments took a favor's refund (the answer to a favor call).
 pub fn favor_answered(conn: &mut DbConnection, payment: &str, now: NaiveDateTime) -> Result<(), StoreError> {
-    let Some(group) = bulk::favor_refunded(conn, payment, now)? else { return Ok(()) };
+    let Some((member, group)) = bulk::favor_refunded(conn, payment, now)? else { return Ok(()) };
     groups::lock(conn, group)?;
     let Some(group) = groups::find(conn, group)? else { return Ok(()) };
+    if let Some(member) = members::find(conn, &member)? {
+        bulk_mail::favor_refunded(conn, &group, &member)?;
+    }
     settle_when_refunded(conn, &group)
 }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use platform::{
     config::{ConfigError, Secret, ServiceSettings},
+    mail::MailSettings,
     outbox::SubscriberSettings,
 };
 use serde::Deserialize;
@@ -43,6 +44,8 @@ pub struct GroupsSettings {
     pub service_token: Option<Secret>,
     /// How the outbox sends and retries (its `url`: storefront events, coming with G9).
     pub outbox: SubscriberSettings,
+    /// Where purchaser IDs, receipts and outcomes are mailed: an SMTP server or a folder.
+    pub mail: MailSettings,
 }
 
 pub const NAME: &str = "groups";
@@ -51,7 +54,8 @@ pub const DEFAULT_PORT: u16 = 8082;
 fn defaults() -> String {
     format!(
         "[groups]\ncatalog_url = \"http://127.0.0.1:8081\"\npayments_url = \"http://127.0.0.1:8084\"\n\
-         shipping_url = \"http://127.0.0.1:8085\"\nhold_days = 7\ncall_timeout_ms = 5000\nclose_every_ms = 1000\n{}",
+         shipping_url = \"http://127.0.0.1:8085\"\nhold_days = 7\ncall_timeout_ms = 5000\nclose_every_ms = 1000\n\
+         [groups.mail]\nfrom = \"groupbuy <noreply@groupbuy.localhost>\"\n{}",
         platform::outbox::default_settings_toml("groups.outbox")
     )
 }

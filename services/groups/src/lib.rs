@@ -4,6 +4,7 @@
 pub mod access;
 pub mod admission;
 pub mod bulk_flow;
+pub mod bulk_mail;
 pub mod config;
 pub mod db;
 pub mod gate;
@@ -116,8 +117,9 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     })
     .await?;
     let endpoints: outbox::TargetResolver = Arc::new(storefronts::resolve);
+    let mailer = platform::mail::Mailer::from_settings(&config.groups.mail)?;
     if let Some(relay) = Relay::build(app.db().clone(), config.groups.outbox.clone(), Some(endpoints), Some(calls))? {
-        tokio::spawn(relay.run());
+        tokio::spawn(relay.with_mailer(mailer).run());
     }
     tokio::spawn(admitter.run(app.db().clone(), gate));
     tokio::spawn(settlement::run(app.db().clone(), Duration::from_millis(config.groups.close_every_ms)));

@@ -182,6 +182,7 @@ pub struct Relay {
     subscriber: Option<(String, SigningKey)>,
     targets: Option<TargetResolver>,
     calls: Option<Calls>,
+    mailer: Option<crate::mail::Mailer>,
     settings: SubscriberSettings,
 }
 
@@ -223,7 +224,13 @@ impl Relay {
         let timeout = Duration::from_millis(settings.timeout_ms);
         let client = reqwest::Client::builder().timeout(timeout).build()?;
         let target_client = outbound::client_builder(settings.allow_private_targets).timeout(timeout).build()?;
-        Ok(Some(Self { db, client, target_client, subscriber, targets, calls, settings }))
+        Ok(Some(Self { db, client, target_client, subscriber, targets, calls, mailer: None, settings }))
+    }
+
+    /// Sends the outbox's mail (rows for [`crate::mail::TARGET`]) with `mailer`.
+    pub fn with_mailer(mut self, mailer: Option<crate::mail::Mailer>) -> Self {
+        self.mailer = mailer;
+        self
     }
 
     /// Delivers forever, every `poll_interval_ms`.
@@ -249,7 +256,14 @@ impl Relay {
         let claimed = self.db.transaction(move |conn| claim(conn, 32, lease, scope)).await?;
         let mut delivered = 0;
         for row in claimed {
+            let mail = row.target.as_deref() == Some(crate::mail::TARGET);
             let outcome = match (&self.calls, row.call_path.is_some()) {
+                _ if mail => match &self.mailer {
+                    Some(mailer) => {
+                        mailer.send(&row.id, &row.payload).await.map_or_else(Delivery::Retry, |()| Delivery::Done(None))
+                    }
+                    None => Delivery::Retry("no mail server or folder is configured".to_owned()),
+                },
                 (Some(calls), true) => calls.send(&self.client, &row).await,
                 _ => match self.endpoint(&row).await {
                     Ok((url, key)) => {
@@ -391,7 +405,10 @@ fn record(
         Delivery::Done(answer) => {
             if let (Some(answer), Some(calls)) = (answer, calls) {
                 (calls.on_answer)(conn, &answer)?;
-                // The request may carry what is not kept once answered (a card token).
+            }
+            // A call may carry what is not kept once answered (a card token), a mail what is not
+            // kept once sent (a purchaser ID).
+            if calls.is_some() || sent.service == crate::mail::TARGET {
                 diesel::update(target).set(outbox::payload.eq("{}")).execute(conn)?;
             }
             diesel::update(target)

@@ -62,6 +62,15 @@ pub fn by_digest(conn: &mut DbConnection, digest: &str) -> Result<Option<Purchas
         .optional()?)
 }
 
+/// The purchaser whose latest purchase is `member`.
+pub fn purchaser_of(conn: &mut DbConnection, member: &str) -> Result<Option<PurchaserRow>, StoreError> {
+    Ok(purchasers::table
+        .filter(purchasers::member_id.eq(member))
+        .select(PurchaserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn insert_slot(conn: &mut DbConnection, slot: &PurchaserRow) -> Result<(), StoreError> {
     diesel::insert_into(purchasers::table).values(slot).execute(conn)?;
     Ok(())
@@ -81,13 +90,13 @@ pub fn set_favor(conn: &mut DbConnection, member: &str, favor_minor: i64) -> Res
     Ok(())
 }
 
-/// Notes that payments took the favor's refund for the member paying with `payment`; the member's
-/// group, if one was waiting for it.
+/// Notes that payments took the favor's refund for the member paying with `payment`; the member,
+/// if its favor was waiting for it.
 pub fn favor_refunded(
     conn: &mut DbConnection,
     payment: &str,
     now: NaiveDateTime,
-) -> Result<Option<GroupId>, StoreError> {
+) -> Result<Option<(String, GroupId)>, StoreError> {
     let waiting = members::table
         .filter(members::payment_id.eq(payment))
         .filter(members::favor_minor.is_not_null())
@@ -95,6 +104,6 @@ pub fn favor_refunded(
     let found: Option<(String, Stored<GroupId>)> =
         waiting.select((members::id, members::group_id)).first(conn).optional()?;
     let Some((member, group)) = found else { return Ok(None) };
-    diesel::update(members::table.find(member)).set(members::favor_refunded_at.eq(now)).execute(conn)?;
-    Ok(Some(group.0))
+    diesel::update(members::table.find(&member)).set(members::favor_refunded_at.eq(now)).execute(conn)?;
+    Ok(Some((member, group.0)))
 }

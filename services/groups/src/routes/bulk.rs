@@ -35,6 +35,7 @@ use crate::{
     Context,
     access::{OrganizerOrOperator, ShopperOnly, organizes},
     admission::ship_to,
+    bulk_mail,
     db::{
         bulk, groups, members,
         rows::{BulkRow, EventRow, GroupRow, MemberRow, PurchaserRow},
@@ -138,6 +139,7 @@ pub async fn declare_bulk_purchase(
     };
     let mut issued = Vec::new();
     let mut rows = Vec::new();
+    let mut mailed = Vec::new();
     for (n, slot) in slots.into_iter().enumerate() {
         let number = i64::try_from(n + 1).map_err(ApiError::internal)?;
         let code = slot.name.as_ref().map(|_| purchaser_id());
@@ -147,7 +149,7 @@ pub async fn declare_bulk_purchase(
         }
         // Unnamed purchasers take their slots with the invite code when they buy.
         if slot.name.is_some() {
-            rows.push(PurchaserRow {
+            let row = PurchaserRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 group_id: group_id.into(),
                 slot: number,
@@ -157,7 +159,9 @@ pub async fn declare_bulk_purchase(
                 code_digest: code.as_deref().map(digest),
                 shopper: None,
                 member_id: None,
-            });
+            };
+            mailed.push((row.clone(), code.clone().unwrap_or_default()));
+            rows.push(row);
         }
     }
     let mut group = row.to_dto().map_err(ApiError::internal)?;
@@ -168,6 +172,7 @@ pub async fn declare_bulk_purchase(
     db.transaction(move |conn| {
         groups::insert(conn, &row, opening_price)?;
         bulk::insert(conn, &declared, &rows)?;
+        bulk_mail::purchaser_ids(conn, &row, &mailed)?;
         key.complete(conn, StatusCode::CREATED, &answer)?;
         Ok::<_, ApiError>(())
     })

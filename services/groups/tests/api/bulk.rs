@@ -29,8 +29,11 @@ async fn declare(app: &TestApp, leader: &str, body: Value) -> Value {
     json
 }
 
+/// Three named purchasers, with addresses of their own in every call (tests share one mail server).
 fn three_named(product: &str, policy: &str) -> Value {
-    let named = |n: &str| json!({ "name": n, "email": format!("{}@example.com", n.to_lowercase()), "quantity": 1 });
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let named =
+        |n: &str| json!({ "name": n, "email": format!("{}.{tag}@example.com", n.to_lowercase()), "quantity": 1 });
     json!({
         "product_id": product,
         "purchasers": [named("Ada"), named("Grace"), named("Alan")],
@@ -85,7 +88,7 @@ store_test!(g4_all_within_period_refunds_the_favor_to_every_member_once, |backen
     assert!(ids.iter().all(|id| id.starts_with("pur_") && id.len() >= 26), "128 bits, URL-safe: {ids:?}");
     let table = purchase_state(&app, group, &leader).await.json::<Value>().await.unwrap();
     assert!(table["rows"].as_array().unwrap().iter().all(|r| r["quantity_bought"] == 0 && r["bought_at"].is_null()));
-    assert_eq!(table["rows"][1]["email"], "grace@example.com");
+    assert!(table["rows"][1]["email"].as_str().unwrap().starts_with("grace."));
     assert_eq!(purchase_state(&app, group, &shopper("someone")).await.status(), 403, "leader and operator only");
 
     for (n, id) in ids.iter().enumerate() {
@@ -119,6 +122,38 @@ store_test!(g4_all_within_period_refunds_the_favor_to_every_member_once, |backen
     let history = app.get_json(&format!("/v1/groups/{group}/history")).await;
     let kinds: Vec<&str> = history["points"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["created", "purchased", "purchased", "purchased", "decided", "settled"]);
+
+    // G9: each purchaser got its ID, a receipt, the outcome and the refund, each once.
+    for (row, id) in table["rows"].as_array().unwrap().iter().zip(&ids) {
+        let address = row["email"].as_str().unwrap();
+        let mut mails = app.mail.to(address);
+        for _ in 0..200 {
+            if mails.len() >= 4 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            mails = app.mail.to(address);
+        }
+        let mut subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
+        subjects.sort_unstable();
+        assert_eq!(
+            subjects,
+            [
+                "The group bulk purchase of Espresso machine is decided",
+                "Your favor was refunded",
+                "Your purchase of Espresso machine",
+                "Your purchaser ID for Espresso machine",
+            ],
+            "{mails:?}"
+        );
+        let ids_mail = mails.iter().find(|m| m.subject.starts_with("Your purchaser ID")).unwrap();
+        assert!(ids_mail.body.contains(id), "the ID in its own mail: {ids_mail:?}");
+        assert!(ids.iter().filter(|other| *other != id).all(|other| !ids_mail.body.contains(other)), "and no other");
+        let outcome = mails.iter().find(|m| m.subject.ends_with("is decided")).unwrap();
+        assert!(outcome.body.contains("15.00 EUR"), "{outcome:?}");
+        let distinct: std::collections::HashSet<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
+        assert_eq!(distinct.len(), 4, "no message twice");
+    }
 });
 
 store_test!(g4_all_within_period_with_a_purchaser_missing_gives_no_favor, |backend| async move {
@@ -222,6 +257,7 @@ store_test!(g2_purchaser_ids_are_bound_and_guessing_is_slowed_down, |backend| as
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 
     // Nothing was charged but the one purchase.
+    app.member_becomes(group, "ada", "paid").await;
     let svc = token(Role::Service, "test", None);
     let paid = app.read(format!("{}/v1/payments?group_id={group}", app.payments), &svc).await;
     assert_eq!(paid["items"].as_array().unwrap().len(), 1, "{paid}");

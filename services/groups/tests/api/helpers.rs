@@ -25,7 +25,61 @@ pub struct TestApp {
     /// The groups service's clock, for moving time forward.
     pub clock: platform::clock::Clock,
     config: groups::Config,
+    /// Where groups' mail arrives.
+    pub mail: Mailbox,
     _dbs: [TestDatabase; 4],
+}
+
+/// Where groups' mail arrives in tests: the SMTP server the test script starts (aiosmtpd keeping
+/// a Maildir), or, when the tests run without it, the mailer's own folder.
+pub enum Mailbox {
+    Smtp(std::path::PathBuf),
+    Folder(std::path::PathBuf),
+}
+
+/// A message as received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub subject: String,
+    pub message_id: String,
+    pub body: String,
+}
+
+impl Mailbox {
+    fn new(config: &mut groups::Config) -> Self {
+        match (std::env::var("GROUPBUY_TEST_SMTP_URL"), std::env::var("GROUPBUY_TEST_SMTP_MAILDIR")) {
+            (Ok(url), Ok(dir)) => {
+                config.groups.mail.smtp_url = Some(url);
+                Self::Smtp(dir.into())
+            }
+            _ => {
+                let dir = std::env::temp_dir().join(format!("groupbuy-mail-{}", uuid::Uuid::new_v4()));
+                config.groups.mail.dir = Some(dir.clone());
+                Self::Folder(dir)
+            }
+        }
+    }
+
+    /// Every message to `address` so far.
+    pub fn to(&self, address: &str) -> Vec<Received> {
+        let dirs = match self {
+            Self::Smtp(maildir) => vec![maildir.join("new"), maildir.join("cur")],
+            Self::Folder(dir) => vec![dir.clone()],
+        };
+        let files = dirs.iter().filter_map(|d| std::fs::read_dir(d).ok()).flatten().filter_map(Result::ok);
+        let texts = files.filter_map(|f| std::fs::read_to_string(f.path()).ok());
+        texts.filter_map(|text| parse(&text)).filter(|(to, _)| to.contains(address)).map(|(_, m)| m).collect()
+    }
+}
+
+/// The recipient and the message, from RFC 5322 text (soft line breaks of quoted-printable undone).
+fn parse(text: &str) -> Option<(String, Received)> {
+    let text = text.replace("\r\n", "\n");
+    let (head, body) = text.split_once("\n\n")?;
+    let header =
+        |name: &str| head.lines().find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned())).unwrap_or_default();
+    let body = body.replace("=\n", "");
+    Some((header("To:"), Received { subject: header("Subject:"), message_id: header("Message-ID:"), body }))
 }
 
 fn free_port() -> u16 {
@@ -78,6 +132,7 @@ pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
     quick(&mut config.groups.outbox);
     // Storefront endpoints in tests listen on this machine.
     config.groups.outbox.allow_private_targets = true;
+    let mail = Mailbox::new(&mut config);
     let app = groups::build(config.clone()).await.expect("groups starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let clock = app.db().clock().clone();
@@ -90,6 +145,7 @@ pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
         client: reqwest::Client::new(),
         clock,
         config,
+        mail,
         _dbs: [catalog_db, payments_db, shipping_db, db],
     })
 }
