@@ -426,3 +426,122 @@ async fn g6_a_close_killed_half_way_finishes_once_after_restarts() {
     let _ = launcher.wait();
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+// Issue 10: groups and payments killed with SIGKILL between the last purchase and the favors'
+// refunds, then restarted: every favor is refunded exactly once, every purchase charged and shipped
+// once. The purchaser IDs are read from the mail `groupbuy up` writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn g4_bulk_favors_are_refunded_once_through_kills() {
+    const KILLS: usize = 3;
+    let seed = std::env::var("GROUPBUY_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+    });
+    let data_dir = std::env::temp_dir().join(format!("groupbuy-bulk-crash-{}", uuid::Uuid::new_v4()));
+    println!("bulk crash seed {seed} (replay with GROUPBUY_CRASH_SEED={seed}); logs in {}", data_dir.display());
+    let ports =
+        [("catalog", free_port()), ("groups", free_port()), ("payments", free_port()), ("shipping", free_port())];
+    let [catalog, groups, payments, shipping] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
+    let mut launcher = up(&data_dir, &ports);
+
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let operator = token(&data_dir, &["--role", "operator"]);
+    let supplier =
+        post(&client, &format!("{catalog}/v1/suppliers"), &operator, "s", &serde_json::json!({ "name": "Bulk" })).await;
+    let supplier_id = supplier["id"].as_str().unwrap().to_owned();
+    let product = serde_json::json!({
+        "supplier_id": supplier_id, "name": "Bulk printer",
+        "list_price": { "amount": "99.99", "currency": "EUR" },
+        "details": { "kind": "specific", "manufacturer": "Bulk", "model": "P" },
+        "discount_rates": [{ "min_quantity": 3, "within_days": 60, "rate": "0.15" }],
+    });
+    let product = post(&client, &format!("{catalog}/v1/products"), &operator, "p", &product).await;
+    let base = serde_json::json!({ "name": "Depot", "supplier_ids": [supplier_id] });
+    post(&client, &format!("{shipping}/v1/shipping-bases"), &operator, "base", &base).await;
+    let named = |n: &str| serde_json::json!({ "name": n, "email": format!("{n}@example.com"), "quantity": 1 });
+    let declaration = serde_json::json!({
+        "product_id": product["id"], "completion_policy": "all_within_period",
+        "period_ends_at": (chrono::Utc::now() + chrono::Duration::days(60)).to_rfc3339(),
+        "purchasers": [named("ada"), named("grace"), named("alan")],
+    });
+    let leader = token(&data_dir, &["--role", "shopper"]);
+    let group = post(&client, &format!("{groups}/v1/bulk-purchases"), &leader, "declare", &declaration).await;
+    let id = group["id"].as_str().unwrap().to_owned();
+
+    // The IDs arrive as mail (one .eml each in the data folder's mail/).
+    let mailed = |dir: &Path| -> Vec<String> {
+        let files = std::fs::read_dir(dir).map(|d| d.filter_map(Result::ok).collect::<Vec<_>>()).unwrap_or_default();
+        let texts = files.iter().filter_map(|f| std::fs::read_to_string(f.path()).ok());
+        texts
+            .filter_map(|t| {
+                t.split("Your purchaser ID: ")
+                    .nth(1)
+                    .map(|rest| rest.split_whitespace().next().unwrap_or("").to_owned())
+            })
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut ids = mailed(&data_dir.join("mail"));
+    while ids.len() < 3 {
+        assert!(Instant::now() < deadline, "the purchaser IDs were not mailed: {ids:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        ids = mailed(&data_dir.join("mail"));
+    }
+    for (n, purchaser_id) in ids.iter().enumerate() {
+        let buyer = token(&data_dir, &["--role", "shopper", "--subject", &format!("buyer-{n}")]);
+        let purchase = serde_json::json!({
+            "purchaser_id": purchaser_id, "payment_method": { "type": "card", "token": "4242424242424242" },
+            "ship_to": { "name": "Erika", "line1": "Heidestraße 17", "city": "Köln", "postal_code": "51147", "country": "DE" },
+        });
+        post(&client, &format!("{groups}/v1/groups/{id}/purchases"), &buyer, &format!("buy-{n}"), &purchase).await;
+    }
+
+    // Kills right after the last purchase, while charges, the decision and the favors are under way.
+    let mut schedule = Schedule(seed);
+    for _ in 0..KILLS {
+        std::thread::sleep(Duration::from_millis(schedule.next(400)));
+        kill_services(&mut launcher);
+        while ports.iter().any(|(_, port)| serving(*port)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        launcher = up(&data_dir, &ports);
+    }
+    println!("{KILLS} SIGKILLs of every service between the last purchase and the refunds");
+
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let read = get(&client, &format!("{groups}/v1/groups/{id}"), &operator).await;
+        if read["state"] == "settled" {
+            assert_eq!(read["bulk"]["outcome"]["favor_rate"], "0.15", "{read}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the group never settled: {read}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let paid = get(&client, &format!("{payments}/v1/payments?group_id={id}"), &operator).await;
+    let paid = paid["items"].as_array().unwrap();
+    let amounts: Vec<(&str, &str)> = paid
+        .iter()
+        .map(|p| (p["captured"]["amount"].as_str().unwrap(), p["refunded"]["amount"].as_str().unwrap()))
+        .collect();
+    assert_eq!(amounts, vec![("99.99", "15.00"); 3], "one charge and one favor of 0.15 × 99.99 each");
+    let refunds = get(&client, &format!("{payments}/v1/refunds?group_id={id}"), &operator).await;
+    assert_eq!(refunds["items"].as_array().unwrap().len(), 3, "one refund per member: {refunds}");
+    let books = get(&client, &format!("{payments}/v1/groups/{id}/books"), &operator).await;
+    assert_eq!(books["balanced"], true);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let shipped = get(&client, &format!("{shipping}/v1/shipments?group_id={id}"), &operator).await;
+        let count = shipped["items"].as_array().unwrap().len();
+        assert!(count <= 3, "a shipment asked twice: {shipped}");
+        if count == 3 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "shipments missing: {shipped}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(launcher.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let _ = launcher.wait();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

@@ -42,6 +42,7 @@ error_codes! {
     MethodNotAllowed => (METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed on this resource"),
     Conflict => (CONFLICT, "conflict", "The request conflicts with the resource's state"),
     IdempotencyInFlight => (CONFLICT, "idempotency-in-flight", "A request with this Idempotency-Key is still being processed"),
+    StillOpen => (CONFLICT, "still-open", "Money for this is still moving; retry shortly"),
     TooManyRequests => (TOO_MANY_REQUESTS, "too-many-requests", "Too many requests; retry after the Retry-After seconds"),
     PayloadTooLarge => (PAYLOAD_TOO_LARGE, "payload-too-large", "The request body is too large"),
     UnsupportedMediaType => (UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "The request body must be application/json"),

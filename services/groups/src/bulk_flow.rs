@@ -188,5 +188,9 @@ pub fn favor_answered(conn: &mut DbConnection, payment: &str, now: NaiveDateTime
     if let Some(member) = members::find(conn, &member)? {
         bulk_mail::favor_refunded(conn, &group, &member)?;
     }
-    settle_when_refunded(conn, &group)
+    // Each refund is an event of the group's history (and a `group.favor_refunded` webhook).
+    let after = groups::bump_events(conn, group.id(), now)?.ok_or_else(|| corrupt("the group is gone"))?;
+    let list_price = group.terms().map_err(StoreError::Corrupt)?.list_price.to_minor().map_err(corrupt)?;
+    groups::record_event(conn, &after, "favor_refunded", list_price, now)?;
+    settle_when_refunded(conn, &after)
 }

@@ -122,8 +122,9 @@ pub fn enqueue_call(
 }
 
 impl Calls {
-    /// Sends one call. 2xx is done; 429, 5xx and a 409 saying the key is still in flight are
-    /// retried; any other 4xx (a 409 on the state of the thing, say) is refused for good.
+    /// Sends one call. 2xx is done; 429, 5xx and a 409 saying "not yet" (the key is still in
+    /// flight, or money is still moving) are retried; any other 4xx (a 409 on the state of the
+    /// thing, say) is refused for good.
     pub(super) async fn send(&self, client: &reqwest::Client, row: &OutboxRow) -> Delivery {
         let (Some(service), Some(path)) = (&row.target, &row.call_path) else {
             return Delivery::Refused("not a call".to_owned());
@@ -154,16 +155,19 @@ impl Calls {
             return Delivery::Done(Some(Answer { kind, service, status: status.as_u16(), body }));
         }
         let reason = format!("{service} answered {status}: {}", body.chars().take(200).collect::<String>());
-        let retry = status.is_server_error() || status.as_u16() == 429 || (status.as_u16() == 409 && in_flight(&body));
+        let retry = status.is_server_error() || status.as_u16() == 429 || (status.as_u16() == 409 && not_yet(&body));
         if retry { Delivery::Retry(reason) } else { Delivery::Refused(reason) }
     }
 }
 
-/// Whether a 409's problem says the call's key is still being processed (another attempt of it).
-fn in_flight(body: &str) -> bool {
+/// Whether a 409's problem says "not yet": the call's key is still being processed (another
+/// attempt of it), or money it depends on is still moving.
+fn not_yet(body: &str) -> bool {
     let problem: Option<serde_json::Value> = serde_json::from_str(body).ok();
     let kind = problem.as_ref().and_then(|p| p["type"].as_str()).unwrap_or_default();
-    kind.ends_with(crate::error::ErrorCode::IdempotencyInFlight.slug())
+    [crate::error::ErrorCode::IdempotencyInFlight, crate::error::ErrorCode::StillOpen]
+        .iter()
+        .any(|code| kind.ends_with(&format!("/{}", code.slug())))
 }
 
 #[cfg(test)]
@@ -176,9 +180,10 @@ mod tests {
     }
 
     #[test]
-    fn g7_only_a_key_in_flight_is_a_409_worth_retrying() {
-        assert!(in_flight(&body(ApiError::bare(ErrorCode::IdempotencyInFlight))));
-        assert!(!in_flight(&body(ApiError::conflict("the hold has expired"))));
-        assert!(!in_flight("not json"));
+    fn g7_only_a_409_saying_not_yet_is_worth_retrying() {
+        assert!(not_yet(&body(ApiError::bare(ErrorCode::IdempotencyInFlight))));
+        assert!(not_yet(&body(ApiError::bare(ErrorCode::StillOpen))));
+        assert!(!not_yet(&body(ApiError::conflict("the hold has expired"))));
+        assert!(!not_yet("not json"));
     }
 }

@@ -17,7 +17,7 @@ use domain::{
     group::{GroupMode, GroupState, MemberState, PaymentPlan},
 };
 use platform::{
-    ApiError,
+    ApiError, ErrorCode,
     auth::Authenticated,
     db::{Db, DbConnection, Stored},
     error::Problem,
@@ -285,7 +285,7 @@ pub async fn purchase(
         }
         Err(Refusal::WrongGuess) => {
             guesses.wrong(&who.subject, id);
-            Err(ApiError::not_found("such a purchaser ID or invite code for this group"))
+            Err(ApiError::new(ErrorCode::NotFound, "no such purchaser ID or invite code in this group"))
         }
         Err(Refusal::Api(e)) => Err(e),
     }

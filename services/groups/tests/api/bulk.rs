@@ -121,7 +121,12 @@ store_test!(g4_all_within_period_refunds_the_favor_to_every_member_once, |backen
     }
     let history = app.get_json(&format!("/v1/groups/{group}/history")).await;
     let kinds: Vec<&str> = history["points"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["created", "purchased", "purchased", "purchased", "decided", "settled"]);
+    let expected = ["created", "purchased", "purchased", "purchased", "decided"]
+        .into_iter()
+        .chain(["favor_refunded"; 3])
+        .chain(["settled"])
+        .collect::<Vec<_>>();
+    assert_eq!(kinds, expected);
 
     // G9: each purchaser got its ID, a receipt, the outcome and the refund, each once.
     for (row, id) in table["rows"].as_array().unwrap().iter().zip(&ids) {

@@ -6,7 +6,7 @@ use contracts::payments::Books;
 use diesel::prelude::*;
 use domain::{GroupId, ledger::Entry};
 use platform::{
-    ApiError,
+    ApiError, ErrorCode,
     auth::{Authenticated, OperatorOnly},
     db::Db,
     error::Problem,
@@ -64,9 +64,12 @@ pub async fn settle_group(
                 .count()
                 .get_result(conn)?;
             if open > 0 || pending_refunds > 0 {
-                return Err(ApiError::conflict(format!(
-                    "{open} payments and {pending_refunds} refunds are still open: capture, void or wait first"
-                )));
+                return Err(ApiError::new(
+                    ErrorCode::StillOpen,
+                    format!(
+                        "{open} payments and {pending_refunds} refunds are still open: capture, void or wait first"
+                    ),
+                ));
             }
             if !ledger::mark_settled(conn, group)? {
                 return Err(ApiError::conflict(format!("group {group} is settled already")));
