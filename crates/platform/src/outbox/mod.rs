@@ -40,6 +40,8 @@ const PENDING: &str = "pending";
 const DELIVERED: &str = "delivered";
 const DEAD: &str = "dead";
 const MAX_ERROR_LEN: usize = 500;
+/// Rows one relay pass claims and sends at once.
+const CLAIM_BATCH: usize = 32;
 
 /// Where events go and how hard to try.
 #[derive(Debug, Clone, Deserialize)]
@@ -233,68 +235,80 @@ impl Relay {
         self
     }
 
-    /// Delivers forever, every `poll_interval_ms`.
+    /// Delivers forever: pass after pass while there is a backlog (a pass that claimed a full
+    /// batch), else every `poll_interval_ms`.
     pub async fn run(self) {
         let mut tick = tokio::time::interval(Duration::from_millis(self.settings.poll_interval_ms));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
-            if let Err(e) = self.deliver_due().await {
-                tracing::warn!(error.cause = %e, "outbox relay pass failed");
+            match self.pass().await {
+                Ok((claimed, _)) if claimed == CLAIM_BATCH => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error.cause = %e, "outbox relay pass failed"),
             }
+            tick.tick().await;
         }
     }
 
     /// One pass: claims due events and tries each once. Returns how many were delivered.
     pub async fn deliver_due(&self) -> Result<usize, DbError> {
+        Ok(self.pass().await?.1)
+    }
+
+    /// Claims up to [`CLAIM_BATCH`] due rows and sends them all at once (one slow receiver does
+    /// not hold up the others); how many were claimed and how many delivered.
+    async fn pass(&self) -> Result<(usize, usize), DbError> {
         let lease = chrono::Duration::milliseconds(i64::try_from(self.settings.timeout_ms).unwrap_or(10_000) * 3);
         let scope = Scope {
             subscriber: self.subscriber.is_some(),
             targeted: self.targets.is_some(),
             calls: self.calls.is_some(),
         };
-        let claimed = self.db.transaction(move |conn| claim(conn, 32, lease, scope)).await?;
-        let mut delivered = 0;
-        for row in claimed {
-            let mail = row.target.as_deref() == Some(crate::mail::TARGET);
-            let outcome = match (&self.calls, row.call_path.is_some()) {
-                _ if mail => match &self.mailer {
-                    Some(mailer) => {
-                        mailer.send(&row.id, &row.payload).await.map_or_else(Delivery::Retry, |()| Delivery::Done(None))
-                    }
-                    None => Delivery::Retry("no mail server or folder is configured".to_owned()),
-                },
-                (Some(calls), true) => calls.send(&self.client, &row).await,
-                _ => match self.endpoint(&row).await {
-                    Ok((url, key)) => {
-                        let client = if row.target.is_some() { &self.target_client } else { &self.client };
-                        self.send(client, &row, &url, &key).await
-                    }
-                    Err(reason) => Delivery::Retry(reason),
-                },
-            };
-            delivered += usize::from(matches!(outcome, Delivery::Done(_)));
-            let (settings, attempts) = (self.settings.clone(), row.attempts + 1);
-            if let Delivery::Retry(reason) | Delivery::Refused(reason) = &outcome {
-                tracing::warn!(event.id = %row.id, event.type = %row.event_type, attempts, reason = %reason, "delivery failed");
-            }
-            let calls = self.calls.clone().filter(|_| row.call_path.is_some());
-            let sent = Sent {
-                id: row.id.clone(),
-                kind: row.event_type.clone(),
-                service: row.target.clone().unwrap_or_default(),
-                key: row.idempotency_key.clone().unwrap_or_default(),
-            };
-            let recorded = self
-                .db
-                .transaction(move |conn| record(conn, &sent, attempts, outcome, &settings, calls.as_ref()))
-                .await;
-            if let Err(e) = recorded {
-                // The call stays pending; its lease runs out and it is sent (and answered) again.
-                tracing::warn!(event.id = %row.id, error.cause = %e, "could not record a delivery");
-            }
+        let batch = i64::try_from(CLAIM_BATCH).unwrap_or(32);
+        let claimed = self.db.transaction(move |conn| claim(conn, batch, lease, scope)).await?;
+        let count = claimed.len();
+        let delivered = futures::future::join_all(claimed.into_iter().map(|row| self.deliver_one(row))).await;
+        Ok((count, delivered.into_iter().filter(|done| *done).count()))
+    }
+
+    /// Sends one claimed row and records how it went; whether it was delivered.
+    async fn deliver_one(&self, row: OutboxRow) -> bool {
+        let mail = row.target.as_deref() == Some(crate::mail::TARGET);
+        let outcome = match (&self.calls, row.call_path.is_some()) {
+            _ if mail => match &self.mailer {
+                Some(mailer) => {
+                    mailer.send(&row.id, &row.payload).await.map_or_else(Delivery::Retry, |()| Delivery::Done(None))
+                }
+                None => Delivery::Retry("no mail server or folder is configured".to_owned()),
+            },
+            (Some(calls), true) => calls.send(&self.client, &row).await,
+            _ => match self.endpoint(&row).await {
+                Ok((url, key)) => {
+                    let client = if row.target.is_some() { &self.target_client } else { &self.client };
+                    self.send(client, &row, &url, &key).await
+                }
+                Err(reason) => Delivery::Retry(reason),
+            },
+        };
+        let delivered = matches!(outcome, Delivery::Done(_));
+        let (settings, attempts) = (self.settings.clone(), row.attempts + 1);
+        if let Delivery::Retry(reason) | Delivery::Refused(reason) = &outcome {
+            tracing::warn!(event.id = %row.id, event.type = %row.event_type, attempts, reason = %reason, "delivery failed");
         }
-        Ok(delivered)
+        let calls = self.calls.clone().filter(|_| row.call_path.is_some());
+        let sent = Sent {
+            id: row.id.clone(),
+            kind: row.event_type.clone(),
+            service: row.target.clone().unwrap_or_default(),
+            key: row.idempotency_key.clone().unwrap_or_default(),
+        };
+        let recorded =
+            self.db.transaction(move |conn| record(conn, &sent, attempts, outcome, &settings, calls.as_ref())).await;
+        if let Err(e) = recorded {
+            // The call stays pending; its lease runs out and it is sent (and answered) again.
+            tracing::warn!(event.id = %row.id, error.cause = %e, "could not record a delivery");
+        }
+        delivered
     }
 
     /// The event's destination: the subscriber, or its target's endpoint.
