@@ -155,6 +155,34 @@ async fn post(
     }
 }
 
+/// Waits (90 s at most) until the group at `url` is settled; returns it.
+async fn settled(client: &reqwest::Client, url: &str, bearer: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let read = get(client, url, bearer).await;
+        if read["state"] == "settled" {
+            return read;
+        }
+        assert!(Instant::now() < deadline, "the group never settled: {read}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits (30 s at most) until the shipment list at `url` holds `expected`, never more.
+async fn shipped_once(client: &reqwest::Client, url: &str, bearer: &str, expected: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let shipped = get(client, url, bearer).await;
+        let count = shipped["items"].as_array().unwrap().len();
+        assert!(count <= expected, "a shipment asked twice: {shipped}");
+        if count == expected {
+            return;
+        }
+        assert!(Instant::now() < deadline, "shipments missing: {shipped}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn get(client: &reqwest::Client, url: &str, bearer: &str) -> serde_json::Value {
     client.get(url).bearer_auth(bearer).send().await.unwrap().json().await.unwrap()
 }
@@ -387,16 +415,8 @@ async fn g6_a_close_killed_half_way_finishes_once_after_restarts() {
     }
     println!("{KILLS} SIGKILLs of every service around the close");
 
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let read = get(&client, &format!("{groups}/v1/groups/{id}"), &operator).await;
-        if read["state"] == "settled" {
-            assert_eq!(read["final_unit_price"]["amount"], "80.00");
-            break;
-        }
-        assert!(Instant::now() < deadline, "the group never settled: {read}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let read = settled(&client, &format!("{groups}/v1/groups/{id}"), &operator).await;
+    assert_eq!(read["final_unit_price"]["amount"], "80.00");
     let paid = get(&client, &format!("{payments}/v1/payments?group_id={id}"), &service).await;
     let paid = paid["items"].as_array().unwrap();
     assert_eq!(paid.len(), MEMBERS, "one hold per member, never a second");
@@ -409,17 +429,7 @@ async fn g6_a_close_killed_half_way_finishes_once_after_restarts() {
     let history = get(&client, &format!("{groups}/v1/groups/{id}/history"), &operator).await;
     let kinds: Vec<&str> = history["points"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "closed").count(), 1, "{kinds:?}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let shipped = get(&client, &format!("{shipping}/v1/shipments?group_id={id}"), &operator).await;
-        let count = shipped["items"].as_array().unwrap().len();
-        assert!(count <= MEMBERS, "a shipment asked twice: {shipped}");
-        if count == MEMBERS {
-            break;
-        }
-        assert!(Instant::now() < deadline, "shipments missing: {shipped}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    shipped_once(&client, &format!("{shipping}/v1/shipments?group_id={id}"), &operator, MEMBERS).await;
 
     let pid = nix::unistd::Pid::from_raw(i32::try_from(launcher.id()).unwrap());
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
@@ -507,16 +517,8 @@ async fn g4_bulk_favors_are_refunded_once_through_kills() {
     }
     println!("{KILLS} SIGKILLs of every service between the last purchase and the refunds");
 
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let read = get(&client, &format!("{groups}/v1/groups/{id}"), &operator).await;
-        if read["state"] == "settled" {
-            assert_eq!(read["bulk"]["outcome"]["favor_rate"], "0.15", "{read}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "the group never settled: {read}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let read = settled(&client, &format!("{groups}/v1/groups/{id}"), &operator).await;
+    assert_eq!(read["bulk"]["outcome"]["favor_rate"], "0.15", "{read}");
     let paid = get(&client, &format!("{payments}/v1/payments?group_id={id}"), &operator).await;
     let paid = paid["items"].as_array().unwrap();
     let amounts: Vec<(&str, &str)> = paid
@@ -528,17 +530,7 @@ async fn g4_bulk_favors_are_refunded_once_through_kills() {
     assert_eq!(refunds["items"].as_array().unwrap().len(), 3, "one refund per member: {refunds}");
     let books = get(&client, &format!("{payments}/v1/groups/{id}/books"), &operator).await;
     assert_eq!(books["balanced"], true);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let shipped = get(&client, &format!("{shipping}/v1/shipments?group_id={id}"), &operator).await;
-        let count = shipped["items"].as_array().unwrap().len();
-        assert!(count <= 3, "a shipment asked twice: {shipped}");
-        if count == 3 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "shipments missing: {shipped}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    shipped_once(&client, &format!("{shipping}/v1/shipments?group_id={id}"), &operator, 3).await;
 
     let pid = nix::unistd::Pid::from_raw(i32::try_from(launcher.id()).unwrap());
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();

@@ -20,7 +20,7 @@ use contracts::{
 };
 use domain::{
     GroupId, Money, ProductKind, Violations,
-    group::{GroupMode, JoinRefused, MemberState},
+    group::{GroupMode, JoinRefused},
 };
 use platform::{
     ApiError,
@@ -33,7 +33,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use crate::{
     db::{
         groups, members,
-        rows::{EventRow, GroupRow, MemberRow},
+        rows::{EventRow, GroupRow, MemberRow, NewMember},
     },
     gate::Gate,
     model::Terms,
@@ -234,32 +234,16 @@ impl GroupBatch {
             _ => return Err(ApiError::invalid_field("quantity", "the amount to hold is too large")),
         }
         let after = &mut self.after;
-        after.member_count += 1;
-        after.quantity += i64::from(quantity.get());
-        after.seats_taken += 1;
-        after.event_count += 1;
-        after.updated_at = now;
-        let member = MemberRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            group_id: after.id,
-            shopper: join.shopper.clone(),
+        after.seat_one(quantity.get(), now);
+        let new = NewMember {
+            shopper: &join.shopper,
             seat: after.seats_taken,
             quantity: i32::from(quantity),
-            payment_method: request.payment_method.kind.into(),
-            state: MemberState::Reserved.into(),
-            held_unit_price_minor: held_unit.to_minor().map_err(ApiError::internal)?,
-            failure_code: None,
-            joined_at: now,
-            updated_at: now,
-            payment_id: None,
-            payment_state: None,
+            method: request.payment_method.kind,
+            unit_price_minor: held_unit.to_minor().map_err(ApiError::internal)?,
             ship_to,
-            shipment_id: None,
-            shipment_state: None,
-            fulfilled_at: None,
-            favor_minor: None,
-            favor_refunded_at: None,
         };
+        let member = MemberRow::reserved(after, new, now);
         let price = self.terms.price().at(after.tally()).to_minor().map_err(ApiError::internal)?;
         self.holds.push(payment_flow::hold_call(after, &member, &request.payment_method)?);
         self.events.push(EventRow::of(after, "joined", price, now));

@@ -255,8 +255,9 @@ impl Relay {
         Ok(self.pass().await?.1)
     }
 
-    /// Claims up to [`CLAIM_BATCH`] due rows and sends them all at once (one slow receiver does
-    /// not hold up the others); how many were claimed and how many delivered.
+    /// Claims up to [`CLAIM_BATCH`] due rows and sends them at once, in order per destination of
+    /// events (one slow receiver does not hold up the others); how many were claimed and how many
+    /// delivered.
     async fn pass(&self) -> Result<(usize, usize), DbError> {
         let lease = chrono::Duration::milliseconds(i64::try_from(self.settings.timeout_ms).unwrap_or(10_000) * 3);
         let scope = Scope {
@@ -267,8 +268,28 @@ impl Relay {
         let batch = i64::try_from(CLAIM_BATCH).unwrap_or(32);
         let claimed = self.db.transaction(move |conn| claim(conn, batch, lease, scope)).await?;
         let count = claimed.len();
-        let delivered = futures::future::join_all(claimed.into_iter().map(|row| self.deliver_one(row))).await;
-        Ok((count, delivered.into_iter().filter(|done| *done).count()))
+        // Events keep their order per destination (a receiver sees them as they happened); calls
+        // and mail, each its own effect under its own key, go all at once.
+        let mut lanes: Vec<(String, Vec<OutboxRow>)> = Vec::new();
+        for row in claimed {
+            let lane = match (&row.call_path, row.target.as_deref()) {
+                (Some(_), _) | (None, Some(crate::mail::TARGET)) => row.id.clone(),
+                (None, target) => format!("events:{}", target.unwrap_or_default()),
+            };
+            match lanes.iter_mut().find(|(name, _)| *name == lane) {
+                Some((_, rows)) => rows.push(row),
+                None => lanes.push((lane, vec![row])),
+            }
+        }
+        let delivered = futures::future::join_all(lanes.into_iter().map(|(_, rows)| async move {
+            let mut delivered = 0;
+            for row in rows {
+                delivered += usize::from(self.deliver_one(row).await);
+            }
+            delivered
+        }))
+        .await;
+        Ok((count, delivered.into_iter().sum()))
     }
 
     /// Sends one claimed row and records how it went; whether it was delivered.

@@ -219,7 +219,55 @@ impl BulkRow {
     }
 }
 
+impl GroupRow {
+    /// Counts one more member of `quantity` units at `now` (its seat is the next number, its
+    /// arrival an event); the caller holds the row's lock and writes it with `set_tally`.
+    pub fn seat_one(&mut self, quantity: u32, now: NaiveDateTime) {
+        self.member_count += 1;
+        self.quantity += i64::from(quantity);
+        self.seats_taken += 1;
+        self.event_count += 1;
+        self.updated_at = now;
+    }
+}
+
+/// Who a new member is and what it asked for.
+pub struct NewMember<'a> {
+    pub shopper: &'a str,
+    pub seat: i64,
+    pub quantity: i32,
+    pub method: MethodType,
+    /// The unit price its payment is for (the most it can owe, or the list price).
+    pub unit_price_minor: i64,
+    pub ship_to: Option<String>,
+}
+
 impl MemberRow {
+    /// A member of `group` whose payment is being requested (`reserved`) as of `now`.
+    pub fn reserved(group: &GroupRow, new: NewMember<'_>, now: NaiveDateTime) -> Self {
+        Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            group_id: group.id,
+            shopper: new.shopper.to_owned(),
+            seat: new.seat,
+            quantity: new.quantity,
+            payment_method: new.method.into(),
+            state: MemberState::Reserved.into(),
+            held_unit_price_minor: new.unit_price_minor,
+            failure_code: None,
+            joined_at: now,
+            updated_at: now,
+            payment_id: None,
+            payment_state: None,
+            ship_to: new.ship_to,
+            shipment_id: None,
+            shipment_state: None,
+            fulfilled_at: None,
+            favor_minor: None,
+            favor_refunded_at: None,
+        }
+    }
+
     /// How other shoppers see the member.
     pub fn alias(&self) -> String {
         format!("member {}", self.seat)

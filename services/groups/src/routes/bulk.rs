@@ -28,7 +28,7 @@ use platform::{
 use sha2::{Digest, Sha256};
 
 use super::{
-    create::{MAX_WINDOW_DAYS, check_methods, invite_code, snapshot},
+    create::{MAX_WINDOW_DAYS, check_methods, methods_json, opening, snapshot},
     read::find,
 };
 use crate::{
@@ -38,7 +38,7 @@ use crate::{
     bulk_mail,
     db::{
         bulk, groups, members,
-        rows::{BulkRow, EventRow, GroupRow, MemberRow, PurchaserRow},
+        rows::{BulkRow, EventRow, GroupRow, MemberRow, NewMember, PurchaserRow},
     },
     guesses::Guesses,
     payment_flow,
@@ -93,38 +93,19 @@ pub async fn declare_bulk_purchase(
         return Err(ApiError::invalid_field("product_id", "the product has no discount-rate table: no favor to earn"));
     }
     let terms = crate::model::Terms::of(&product).map_err(ApiError::internal)?;
-    let group_id = GroupId::generate();
     let purchasers = u32::try_from(slots.len()).map_err(ApiError::internal)?;
     let declared_quantity: i64 = slots.iter().map(|s| i64::from(s.quantity.get())).sum();
     let row = GroupRow {
-        id: group_id.into(),
         mode: GroupMode::BulkPurchase.into(),
-        state: GroupState::Open.into(),
-        product_id: product.id.into(),
-        supplier_id: product.supplier_id.into(),
-        organizer: who.subject.clone(),
-        organizer_role: who.role.into(),
-        invite_code: invite_code(),
-        currency: terms.list_price.currency().into(),
-        product: serde_json::to_string(&product).map_err(ApiError::internal)?,
-        product_version: product.version,
-        min_members: 1,
         max_members: Some(i32::try_from(purchasers).map_err(ApiError::internal)?),
         max_quantity: Some(declared_quantity),
-        payment_methods: serde_json::to_string(&body.payment_methods.clone().unwrap_or_else(|| vec![MethodType::Card]))
-            .map_err(ApiError::internal)?,
+        payment_methods: methods_json(body.payment_methods.as_deref())?,
         // Charged at once, at list price (003: the favor is refunded, never given up front).
         payment_plan: PaymentPlan::ChargeThenRefund.into(),
-        opens_at: now,
         closes_at: period_ends_at.unwrap_or(now + chrono::Duration::days(MAX_WINDOW_DAYS)),
-        member_count: 0,
-        quantity: 0,
-        seats_taken: 0,
-        event_count: 1,
-        final_unit_price_minor: None,
-        created_at: now,
-        updated_at: now,
+        ..opening(&who, &product, &terms, now)?
     };
+    let group_id = row.id();
     let declared = BulkRow {
         group_id: group_id.into(),
         completion_policy: Stored(body.completion_policy),
@@ -348,32 +329,16 @@ fn buy(
     let quantity = u32::try_from(slot.quantity).map_err(ApiError::internal)?;
     check_total(list_price, quantity)?;
     let mut after = group.clone();
-    after.member_count += 1;
-    after.quantity += i64::from(quantity);
-    after.seats_taken += 1;
-    after.event_count += 1;
-    after.updated_at = now;
-    let member = MemberRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        group_id: id.into(),
-        shopper: shopper.to_owned(),
+    after.seat_one(quantity, now);
+    let new = NewMember {
+        shopper,
         seat: slot.slot,
         quantity: slot.quantity,
-        payment_method: request.payment_method.kind.into(),
-        state: MemberState::Reserved.into(),
-        held_unit_price_minor: list_price.to_minor().map_err(ApiError::internal)?,
-        failure_code: None,
-        joined_at: now,
-        updated_at: now,
-        payment_id: None,
-        payment_state: None,
+        method: request.payment_method.kind,
+        unit_price_minor: list_price.to_minor().map_err(ApiError::internal)?,
         ship_to,
-        shipment_id: None,
-        shipment_state: None,
-        fulfilled_at: None,
-        favor_minor: None,
-        favor_refunded_at: None,
     };
+    let member = MemberRow::reserved(&after, new, now);
     if !groups::set_tally(conn, &group, &after)? {
         return Err(ApiError::internal(anyhow::anyhow!("group {id} changed under its lock")).into());
     }

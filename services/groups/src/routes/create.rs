@@ -62,32 +62,15 @@ pub async fn create_group(
     let product = snapshot(&context, &who, body.product_id).await?;
     let terms = Terms::of(&product).map_err(ApiError::internal)?;
     let row = GroupRow {
-        id: GroupId::generate().into(),
         mode: body.mode.into(),
-        state: GroupState::Open.into(),
-        product_id: product.id.into(),
-        supplier_id: product.supplier_id.into(),
-        organizer: who.subject.clone(),
-        organizer_role: who.role.into(),
-        invite_code: invite_code(),
-        currency: terms.list_price.currency().into(),
-        product: serde_json::to_string(&product).map_err(ApiError::internal)?,
-        product_version: product.version,
         min_members: i32::from(body.min_members),
         max_members: body.max_members.map(i32::from),
         max_quantity: body.max_quantity.map(|q| i64::from(q.get())),
-        payment_methods: serde_json::to_string(&body.payment_methods.clone().unwrap_or_else(|| vec![MethodType::Card]))
-            .map_err(ApiError::internal)?,
+        payment_methods: methods_json(body.payment_methods.as_deref())?,
         payment_plan: PaymentPlan::for_window(closes_at - now, context.hold).into(),
         opens_at,
         closes_at,
-        member_count: 0,
-        quantity: 0,
-        seats_taken: 0,
-        event_count: 1,
-        final_unit_price_minor: None,
-        created_at: now,
-        updated_at: now,
+        ..opening(&who, &product, &terms, now)?
     };
     let opening_price = terms.price().at(Tally::default()).to_minor().map_err(ApiError::internal)?;
     let created =
@@ -102,6 +85,48 @@ pub async fn create_group(
     pages.invalidate();
     tracing::info!(group.id = %created.group.id, product.id = %created.group.product_id, "group started");
     Ok(HttpResponse::Created().insert_header(("location", format!("/v1/groups/{}", created.group.id))).json(created))
+}
+
+/// A group of `product` that `who` starts at `now`, open with nobody in it; each mode sets its
+/// conditions over this.
+pub(super) fn opening(
+    who: &Principal,
+    product: &Product,
+    terms: &Terms,
+    now: chrono::NaiveDateTime,
+) -> Result<GroupRow, ApiError> {
+    Ok(GroupRow {
+        id: GroupId::generate().into(),
+        mode: GroupMode::Tiered.into(),
+        state: GroupState::Open.into(),
+        product_id: product.id.into(),
+        supplier_id: product.supplier_id.into(),
+        organizer: who.subject.clone(),
+        organizer_role: who.role.into(),
+        invite_code: invite_code(),
+        currency: terms.list_price.currency().into(),
+        product: serde_json::to_string(product).map_err(ApiError::internal)?,
+        product_version: product.version,
+        min_members: 1,
+        max_members: None,
+        max_quantity: None,
+        payment_methods: methods_json(None)?,
+        payment_plan: PaymentPlan::HoldThenCapture.into(),
+        opens_at: now,
+        closes_at: now,
+        member_count: 0,
+        quantity: 0,
+        seats_taken: 0,
+        event_count: 1,
+        final_unit_price_minor: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// The payment methods as stored: those given, or card only.
+pub(super) fn methods_json(methods: Option<&[MethodType]>) -> Result<String, ApiError> {
+    serde_json::to_string(methods.unwrap_or(&[MethodType::Card])).map_err(ApiError::internal)
 }
 
 /// The window and limits, all problems at once; the window as stored (UTC, microseconds).

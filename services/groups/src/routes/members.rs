@@ -79,6 +79,9 @@ pub async fn leave_group(
     let shopper = who.subject.clone();
     let membership = db
         .transaction(move |conn| {
+            // Under the group's lock, as payment answers are applied: the member read here is
+            // the one changed.
+            groups::lock(conn, id)?;
             let group = find(conn, id)?;
             if group.mode.0 != GroupMode::Tiered {
                 return Err(ApiError::conflict(

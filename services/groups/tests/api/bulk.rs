@@ -48,17 +48,6 @@ async fn buy(app: &TestApp, group: &str, who: &str, with: Value) -> reqwest::Res
     app.post(&format!("/v1/groups/{group}/purchases"), who, &body).await
 }
 
-async fn state_becomes(app: &TestApp, group: &str, state: &str) -> Value {
-    for _ in 0..400 {
-        let read = app.get_json(&format!("/v1/groups/{group}")).await;
-        if read["state"] == state {
-            return read;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("group {group} never became {state}: {}", app.get_json(&format!("/v1/groups/{group}")).await);
-}
-
 async fn purchase_state(app: &TestApp, group: &str, who: &str) -> reqwest::Response {
     let path = format!("/v1/groups/{group}/purchase-state");
     app.request(reqwest::Method::GET, &path, Some(who)).send().await.unwrap()
@@ -100,7 +89,7 @@ store_test!(g4_all_within_period_refunds_the_favor_to_every_member_once, |backen
             "the list price, no discount up front"
         );
     }
-    let settled = state_becomes(&app, group, "settled").await;
+    let settled = app.group_becomes(group, "settled").await;
     assert_eq!(settled["bulk"]["outcome"]["favor_rate"], "0.15", "{settled}");
     assert_eq!(settled["bulk"]["outcome"]["quantity"], 3);
     let payments = charged_and_refunded(&app, group).await;
@@ -173,7 +162,7 @@ store_test!(g4_all_within_period_with_a_purchaser_missing_gives_no_favor, |backe
     }
     assert_eq!(app.get_json(&format!("/v1/groups/{group}")).await["state"], "open", "waits for the third");
     app.clock.advance(chrono::Duration::days(61));
-    let settled = state_becomes(&app, group, "settled").await;
+    let settled = app.group_becomes(group, "settled").await;
     assert_eq!(settled["bulk"]["outcome"]["no_favor"], "incomplete", "{settled}");
     assert_eq!(charged_and_refunded(&app, group).await, vec![("100.00".to_owned(), "0.00".to_owned()); 2]);
     let late = declared["purchaser_ids"][2]["purchaser_id"].as_str().unwrap();
@@ -200,7 +189,7 @@ store_test!(g4_partial_at_deadline_pays_by_what_was_bought_with_the_invite_code,
     }
     assert_eq!(buy(&app, group, &shopper("a"), json!({ "invite_code": code })).await.status(), 409, "bought already");
     app.clock.advance(chrono::Duration::days(31));
-    let settled = state_becomes(&app, group, "settled").await;
+    let settled = app.group_becomes(group, "settled").await;
     assert_eq!(settled["bulk"]["outcome"]["favor_rate"], "0.05", "2 units: {settled}");
     assert_eq!(charged_and_refunded(&app, group).await, vec![("100.00".to_owned(), "5.00".to_owned()); 2]);
 });
@@ -217,7 +206,7 @@ store_test!(g4_time_scaled_decides_when_the_last_purchaser_buys, |backend| async
         let id = declared["purchaser_ids"][n]["purchaser_id"].as_str().unwrap();
         assert_eq!(buy(&app, group, &shopper(&format!("p{n}")), json!({ "purchaser_id": id })).await.status(), 201);
     }
-    let settled = state_becomes(&app, group, "settled").await;
+    let settled = app.group_becomes(group, "settled").await;
     assert_eq!(
         (settled["bulk"]["outcome"]["favor_rate"].as_str(), settled["bulk"]["outcome"]["period_days"].as_u64()),
         (Some("0.15"), Some(0))

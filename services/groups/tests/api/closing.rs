@@ -8,18 +8,7 @@ use std::time::Duration;
 use platform::{auth::Role, store_test, testing::token};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, operator, shopper, spawn_app};
-
-async fn state_becomes(app: &TestApp, group: &str, state: &str) -> Value {
-    for _ in 0..400 {
-        let read = app.get_json(&format!("/v1/groups/{group}")).await;
-        if read["state"] == state {
-            return read;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("group {group} never became {state}: {}", app.get_json(&format!("/v1/groups/{group}")).await);
-}
+use crate::helpers::{operator, shopper, spawn_app};
 
 store_test!(g4_a_tiered_group_closes_at_the_tier_reached_and_is_captured_shipped_and_settled, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
@@ -39,7 +28,7 @@ store_test!(g4_a_tiered_group_closes_at_the_tier_reached_and_is_captured_shipped
     for clock in [&app.clock, &replica_clock] {
         clock.advance(chrono::Duration::hours(2));
     }
-    let settled = state_becomes(&app, id, "settled").await;
+    let settled = app.group_becomes(id, "settled").await;
     assert_eq!(settled["final_unit_price"]["amount"], "80.00");
 
     // Settled once no payment is open; the shipments' answers may still be on their way.
@@ -103,7 +92,7 @@ store_test!(g4_below_the_minimum_the_group_fails_and_every_hold_is_voided, |back
         app.member_becomes(id, who, "held").await;
     }
     app.clock.advance(chrono::Duration::hours(2));
-    let failed = state_becomes(&app, id, "failed").await;
+    let failed = app.group_becomes(id, "failed").await;
     assert!(failed["final_unit_price"].is_null());
     for member in app.members(id).await {
         assert_eq!(member["state"], "cancelled");
@@ -124,7 +113,7 @@ store_test!(g11_a_service_is_not_shipped_and_its_supplier_confirms_it, |backend|
         app.member_becomes(id, who, "held").await;
     }
     app.clock.advance(chrono::Duration::hours(2));
-    state_becomes(&app, id, "settled").await;
+    app.group_becomes(id, "settled").await;
     let svc = token(Role::Service, "test", None);
     let shipments = app.read(format!("{}/v1/shipments?group_id={id}", app.shipping), &svc).await;
     assert!(shipments["items"].as_array().unwrap().is_empty(), "a service is not shipped");
@@ -170,7 +159,7 @@ store_test!(g7_a_capture_payments_refuses_releases_the_member_and_the_group_stil
     assert_eq!(void.status(), 200);
 
     app.clock.advance(chrono::Duration::hours(2));
-    let settled = state_becomes(&app, id, "settled").await;
+    let settled = app.group_becomes(id, "settled").await;
     assert_eq!(settled["final_unit_price"]["amount"], "100.00");
     let members = app.members(id).await;
     let states: Vec<(&str, &str)> =

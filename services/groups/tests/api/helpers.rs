@@ -82,8 +82,17 @@ fn parse(text: &str) -> Option<(String, Received)> {
     Some((header("To:"), Received { subject: header("Subject:"), message_id: header("Message-ID:"), body }))
 }
 
+/// A free port for groups, chosen before it starts (payments and shipping are told where it will
+/// be). Taken below Linux's ephemeral range (32768 and up), so that no service of a parallel test
+/// binding port 0 can take it in the meantime.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    for _ in 0..1000 {
+        let port = 20_000 + (uuid::Uuid::new_v4().as_u128() % 12_000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port below the ephemeral range")
 }
 
 /// Fast retries, for tests.
@@ -306,6 +315,18 @@ impl TestApp {
         let res = self.request(Method::GET, &format!("/v1/groups/{group}/members"), Some(&operator())).send().await;
         let body: Value = res.expect("request").json().await.expect("json");
         body["members"].as_array().expect("members").clone()
+    }
+
+    /// Waits until the group is in `state`; returns it.
+    pub async fn group_becomes(&self, group: &str, state: &str) -> Value {
+        for _ in 0..400 {
+            let read = self.get_json(&format!("/v1/groups/{group}")).await;
+            if read["state"] == state {
+                return read;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("group {group} never became {state}: {}", self.get_json(&format!("/v1/groups/{group}")).await);
     }
 
     /// Waits until `shopper`'s latest membership in `group` is in `state`; returns it.
