@@ -255,9 +255,9 @@ impl Relay {
         Ok(self.pass().await?.1)
     }
 
-    /// Claims up to [`CLAIM_BATCH`] due rows and sends them at once, in order per destination of
-    /// events (one slow receiver does not hold up the others); how many were claimed and how many
-    /// delivered.
+    /// Claims up to [`CLAIM_BATCH`] due rows and sends them, destinations side by side and each
+    /// destination's in order (one slow receiver does not hold up the others); how many were
+    /// claimed and how many delivered.
     async fn pass(&self) -> Result<(usize, usize), DbError> {
         let lease = chrono::Duration::milliseconds(i64::try_from(self.settings.timeout_ms).unwrap_or(10_000) * 3);
         let scope = Scope {
@@ -268,12 +268,14 @@ impl Relay {
         let batch = i64::try_from(CLAIM_BATCH).unwrap_or(32);
         let claimed = self.db.transaction(move |conn| claim(conn, batch, lease, scope)).await?;
         let count = claimed.len();
-        // Events keep their order per destination (a receiver sees them as they happened); calls
-        // and mail, each its own effect under its own key, go all at once.
+        // One lane per destination, in order: events reach a receiver as they happened, and calls
+        // go to a service one at a time (their answers take the group's lock; many at once would
+        // queue against a storm of joins). Mail goes all at once.
         let mut lanes: Vec<(String, Vec<OutboxRow>)> = Vec::new();
         for row in claimed {
             let lane = match (&row.call_path, row.target.as_deref()) {
-                (Some(_), _) | (None, Some(crate::mail::TARGET)) => row.id.clone(),
+                (None, Some(crate::mail::TARGET)) => row.id.clone(),
+                (Some(_), service) => format!("calls:{}", service.unwrap_or_default()),
                 (None, target) => format!("events:{}", target.unwrap_or_default()),
             };
             match lanes.iter_mut().find(|(name, _)| *name == lane) {
