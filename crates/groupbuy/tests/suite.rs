@@ -118,6 +118,30 @@ fn token(data_dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
+/// The kill schedule's seed: `GROUPBUY_CRASH_SEED`, or the clock, so a failure can be replayed.
+fn crash_seed() -> u64 {
+    std::env::var("GROUPBUY_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+    })
+}
+
+/// Kills every service with SIGKILL, waits until their ports are free and starts the suite again.
+fn killed_and_restarted(mut launcher: Child, data_dir: &Path, ports: &[(&str, u16)]) -> Child {
+    kill_services(&mut launcher);
+    while ports.iter().any(|(_, port)| serving(*port)) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    up(data_dir, ports)
+}
+
+/// Stops the suite as Ctrl-C would and removes its data (kept when a test fails before this).
+fn stop(mut launcher: Child, data_dir: &Path) {
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(launcher.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let _ = launcher.wait();
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
 /// SIGKILL to every service the launcher started; the launcher then stops (a service died).
 fn kill_services(launcher: &mut Child) {
     let children = Command::new("pgrep").arg("-P").arg(launcher.id().to_string()).output().unwrap();
@@ -254,9 +278,7 @@ async fn x4_through_sigkills_every_key_has_one_effect_and_the_books_balance() {
     const ROUNDS: usize = 48;
     const WORKERS: usize = 4;
     const KILLS: usize = 12;
-    let seed = std::env::var("GROUPBUY_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
-    });
+    let seed = crash_seed();
     println!("crash test seed {seed} (replay with GROUPBUY_CRASH_SEED={seed})");
     let data_dir = std::env::temp_dir().join(format!("groupbuy-crash-{}", uuid::Uuid::new_v4()));
     let ports =
@@ -359,9 +381,7 @@ async fn x4_through_sigkills_every_key_has_one_effect_and_the_books_balance() {
 async fn g6_a_close_killed_half_way_finishes_once_after_restarts() {
     const MEMBERS: usize = 6;
     const KILLS: usize = 3;
-    let seed = std::env::var("GROUPBUY_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
-    });
+    let seed = crash_seed();
     let data_dir = std::env::temp_dir().join(format!("groupbuy-close-crash-{}", uuid::Uuid::new_v4()));
     println!("close crash seed {seed} (replay with GROUPBUY_CRASH_SEED={seed}); logs in {}", data_dir.display());
     let ports =
@@ -406,11 +426,7 @@ async fn g6_a_close_killed_half_way_finishes_once_after_restarts() {
     let until_close = (closes_at - chrono::Utc::now()).to_std().unwrap_or_default();
     std::thread::sleep(until_close + Duration::from_millis(schedule.next(1200)));
     for _ in 0..KILLS {
-        kill_services(&mut launcher);
-        while ports.iter().any(|(_, port)| serving(*port)) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        launcher = up(&data_dir, &ports);
+        launcher = killed_and_restarted(launcher, &data_dir, &ports);
         std::thread::sleep(Duration::from_millis(300 + schedule.next(1200)));
     }
     println!("{KILLS} SIGKILLs of every service around the close");
@@ -431,10 +447,7 @@ async fn g6_a_close_killed_half_way_finishes_once_after_restarts() {
     assert_eq!(kinds.iter().filter(|k| **k == "closed").count(), 1, "{kinds:?}");
     shipped_once(&client, &format!("{shipping}/v1/shipments?group_id={id}"), &operator, MEMBERS).await;
 
-    let pid = nix::unistd::Pid::from_raw(i32::try_from(launcher.id()).unwrap());
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
-    let _ = launcher.wait();
-    let _ = std::fs::remove_dir_all(&data_dir);
+    stop(launcher, &data_dir);
 }
 
 // Issue 10: groups and payments killed with SIGKILL between the last purchase and the favors'
@@ -443,9 +456,7 @@ async fn g6_a_close_killed_half_way_finishes_once_after_restarts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn g4_bulk_favors_are_refunded_once_through_kills() {
     const KILLS: usize = 3;
-    let seed = std::env::var("GROUPBUY_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
-    });
+    let seed = crash_seed();
     let data_dir = std::env::temp_dir().join(format!("groupbuy-bulk-crash-{}", uuid::Uuid::new_v4()));
     println!("bulk crash seed {seed} (replay with GROUPBUY_CRASH_SEED={seed}); logs in {}", data_dir.display());
     let ports =
@@ -509,11 +520,7 @@ async fn g4_bulk_favors_are_refunded_once_through_kills() {
     let mut schedule = Schedule(seed);
     for _ in 0..KILLS {
         std::thread::sleep(Duration::from_millis(schedule.next(400)));
-        kill_services(&mut launcher);
-        while ports.iter().any(|(_, port)| serving(*port)) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        launcher = up(&data_dir, &ports);
+        launcher = killed_and_restarted(launcher, &data_dir, &ports);
     }
     println!("{KILLS} SIGKILLs of every service between the last purchase and the refunds");
 
@@ -532,8 +539,5 @@ async fn g4_bulk_favors_are_refunded_once_through_kills() {
     assert_eq!(books["balanced"], true);
     shipped_once(&client, &format!("{shipping}/v1/shipments?group_id={id}"), &operator, 3).await;
 
-    let pid = nix::unistd::Pid::from_raw(i32::try_from(launcher.id()).unwrap());
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
-    let _ = launcher.wait();
-    let _ = std::fs::remove_dir_all(&data_dir);
+    stop(launcher, &data_dir);
 }
