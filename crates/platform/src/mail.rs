@@ -44,7 +44,7 @@ pub fn enqueue(conn: &mut DbConnection, kind: &str, mail: &Mail) -> Result<(), D
 
 /// Writes several messages of one kind.
 pub fn enqueue_all(conn: &mut DbConnection, kind: &str, mails: &[Mail]) -> Result<(), DbError> {
-    crate::outbox::enqueue_all(conn, mails.iter().map(|m| (Some(TARGET.to_owned()), format!("mail.{kind}"), m)))
+    crate::outbox::enqueue_all(conn, mails.iter().map(|m| (Some(TARGET.to_owned()), None, format!("mail.{kind}"), m)))
 }
 
 /// Sends what the outbox holds.

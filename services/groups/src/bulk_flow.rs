@@ -163,7 +163,14 @@ fn favor_all(
         bulk::set_favor(conn, &member.id, amount.to_minor().map_err(corrupt)?)?;
         let body = NewRefund { amount: amount.into(), reason: Some(reason.clone()) };
         let path = format!("/v1/payments/{payment}/refunds");
-        calls.push(outbox::Call::new(PAYMENTS, FAVOR, &path, &format!("favor:{}", member.id), &body)?);
+        calls.push(outbox::Call::new(
+            &group.id().to_string(),
+            PAYMENTS,
+            FAVOR,
+            &path,
+            &format!("favor:{}", member.id),
+            &body,
+        )?);
     }
     outbox::enqueue_calls(conn, calls)?;
     Ok(())

@@ -57,7 +57,7 @@ pub fn hold_call(group: &GroupRow, member: &MemberRow, method: &PaymentMethodInp
         PaymentPlan::HoldThenCapture => "/v1/payments/authorizations",
         PaymentPlan::ChargeThenRefund => "/v1/payments/charges",
     };
-    Ok(Call::new(PAYMENTS, HOLD, path, &format!("hold:{}", member.id), &body)?)
+    Ok(Call::new(&group.id().to_string(), PAYMENTS, HOLD, path, &format!("hold:{}", member.id), &body)?)
 }
 
 /// Releases what a member who no longer holds a seat paid or has held: a void for a hold, a
@@ -68,13 +68,21 @@ pub fn release_payment(conn: &mut DbConnection, group: &GroupRow, member: &Membe
     match member.payment_state.map(|s| s.0) {
         Some(PaymentState::Authorized) => {
             let path = format!("/v1/payments/{payment}/void");
-            outbox::enqueue_call(conn, PAYMENTS, "payment.void", &path, &format!("void:{}", member.id), &())?;
+            let key = format!("void:{}", member.id);
+            outbox::enqueue_call(
+                conn,
+                Call::new(&group.id().to_string(), PAYMENTS, "payment.void", &path, &key, &())?,
+            )?;
         }
         Some(PaymentState::Captured) => {
             let amount = member.held_total(group.currency.0).map_err(|e| StoreError::Corrupt(e.into()))?;
             let body = NewRefund { amount: amount.into(), reason: Some(label("member_left")?) };
             let path = format!("/v1/payments/{payment}/refunds");
-            outbox::enqueue_call(conn, PAYMENTS, "payment.refund", &path, &format!("refund-all:{}", member.id), &body)?;
+            let key = format!("refund-all:{}", member.id);
+            outbox::enqueue_call(
+                conn,
+                Call::new(&group.id().to_string(), PAYMENTS, "payment.refund", &path, &key, &body)?,
+            )?;
         }
         _ => {}
     }

@@ -21,7 +21,7 @@ use domain::{
 };
 use platform::{
     db::{Db, DbConnection, StoreError},
-    outbox,
+    outbox::{self, Call},
 };
 
 use crate::{
@@ -116,7 +116,8 @@ pub fn settle_member(conn: &mut DbConnection, group: &GroupRow, member: &MemberR
         MemberState::Held => {
             let body = CaptureRequest { amount: Some(owed.into()) };
             let path = format!("/v1/payments/{payment}/capture");
-            outbox::enqueue_call(conn, PAYMENTS, CAPTURE, &path, &format!("capture:{}", member.id), &body)?;
+            let key = format!("capture:{}", member.id);
+            outbox::enqueue_call(conn, Call::new(&group.id().to_string(), PAYMENTS, CAPTURE, &path, &key, &body)?)?;
         }
         MemberState::Paid => {
             let paid = member.held_total(currency).map_err(corrupt)?;
@@ -125,7 +126,10 @@ pub fn settle_member(conn: &mut DbConnection, group: &GroupRow, member: &MemberR
                 let body = NewRefund { amount: difference.into(), reason: Some(label("price_difference")?) };
                 let path = format!("/v1/payments/{payment}/refunds");
                 let key = format!("refund-difference:{}", member.id);
-                outbox::enqueue_call(conn, PAYMENTS, "payment.refund", &path, &key, &body)?;
+                outbox::enqueue_call(
+                    conn,
+                    Call::new(&group.id().to_string(), PAYMENTS, "payment.refund", &path, &key, &body)?,
+                )?;
             }
             request_shipment(conn, group, member)?;
         }
@@ -162,7 +166,8 @@ pub fn request_shipment(conn: &mut DbConnection, group: &GroupRow, member: &Memb
             quantity: Count::try_from(i64::from(member.quantity)).map_err(corrupt)?,
         }],
     };
-    outbox::enqueue_call(conn, SHIPPING, SHIP, "/v1/shipments", &format!("ship:{}", member.id), &body)?;
+    let key = format!("ship:{}", member.id);
+    outbox::enqueue_call(conn, Call::new(&group.id().to_string(), SHIPPING, SHIP, "/v1/shipments", &key, &body)?)?;
     Ok(())
 }
 
@@ -178,7 +183,8 @@ pub fn request_settlement_when_done(conn: &mut DbConnection, group: &GroupRow) -
         .any(|m| matches!(m.state.0, MemberState::Reserved | MemberState::Held));
     if !waiting {
         let path = format!("/v1/groups/{}/settlement", group.id());
-        outbox::enqueue_call(conn, PAYMENTS, SETTLE, &path, &format!("settle:{}", group.id()), &())?;
+        let key = format!("settle:{}", group.id());
+        outbox::enqueue_call(conn, Call::new(&group.id().to_string(), PAYMENTS, SETTLE, &path, &key, &())?)?;
     }
     Ok(())
 }

@@ -69,7 +69,8 @@ pub fn notify(conn: &mut DbConnection, group: GroupId, points: Vec<HistoryPoint>
     let deliveries = points.into_iter().flat_map(|point| {
         following.iter().map(move |id| {
             let event_type = format!("group.{}", point.kind);
-            (Some(format!("{TARGET_PREFIX}{id}")), event_type, GroupEvent { group_id: group, point: point.clone() })
+            let (target, lane) = (Some(format!("{TARGET_PREFIX}{id}")), Some(group.to_string()));
+            (target, lane, event_type, GroupEvent { group_id: group, point: point.clone() })
         })
     });
     outbox::enqueue_all(conn, deliveries)?;

@@ -68,7 +68,7 @@ pub fn apply(
         ledger::post(conn, book.group, next.id(), &entry)?;
     }
     if target != state {
-        outbox::enqueue(conn, &format!("payment.{}", target.as_str()), &next.to_dto())?;
+        outbox::enqueue(conn, &next.group_id.0.to_string(), &format!("payment.{}", target.as_str()), &next.to_dto())?;
         tracing::info!(payment.id = %next.id, from = state.as_str(), to = target.as_str(), "payment state changed");
     }
     Ok(next)

@@ -35,5 +35,6 @@ diesel::table! {
         target -> Nullable<Text>,
         call_path -> Nullable<Text>,
         idempotency_key -> Nullable<Text>,
+        lane -> Nullable<Text>,
     }
 }

@@ -65,17 +65,25 @@ pub(super) enum Delivery {
 }
 
 /// A POST of a body to `service`'s `path` with `key` as its Idempotency-Key; `kind` tells the
-/// answer handler what it was (`payment.hold`).
+/// answer handler what it was (`payment.hold`). Calls of one lane (a group's) go in order.
 pub struct Call {
     pub service: String,
     pub kind: String,
     pub path: String,
     pub key: String,
     pub body: String,
+    pub lane: String,
 }
 
 impl Call {
-    pub fn new(service: &str, kind: &str, path: &str, key: &str, body: &impl Serialize) -> Result<Self, DbError> {
+    pub fn new(
+        lane: &str,
+        service: &str,
+        kind: &str,
+        path: &str,
+        key: &str,
+        body: &impl Serialize,
+    ) -> Result<Self, DbError> {
         let body = serde_json::to_string(body).map_err(|e| DbError::Migration(format!("unserializable call: {e}")))?;
         Ok(Self {
             service: service.to_owned(),
@@ -83,6 +91,7 @@ impl Call {
             path: path.to_owned(),
             key: key.to_owned(),
             body,
+            lane: lane.to_owned(),
         })
     }
 
@@ -99,6 +108,7 @@ impl Call {
             target: Some(self.service),
             call_path: Some(self.path),
             idempotency_key: Some(self.key),
+            lane: Some(self.lane),
         }
     }
 }
@@ -110,15 +120,8 @@ pub fn enqueue_calls(conn: &mut DbConnection, calls: impl IntoIterator<Item = Ca
 }
 
 /// Writes one call (see [`Call`]) inside the transaction that makes the change needing it.
-pub fn enqueue_call(
-    conn: &mut DbConnection,
-    service: &str,
-    kind: &str,
-    path: &str,
-    key: &str,
-    body: &impl Serialize,
-) -> Result<(), DbError> {
-    enqueue_calls(conn, [Call::new(service, kind, path, key, body)?])
+pub fn enqueue_call(conn: &mut DbConnection, call: Call) -> Result<(), DbError> {
+    enqueue_calls(conn, [call])
 }
 
 impl Calls {

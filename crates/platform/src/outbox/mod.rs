@@ -12,7 +12,9 @@
 
 pub mod calls;
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use futures::StreamExt;
 
 use actix_web::{get, post, web};
 use chrono::NaiveDateTime;
@@ -40,8 +42,12 @@ const PENDING: &str = "pending";
 const DELIVERED: &str = "delivered";
 const DEAD: &str = "dead";
 const MAX_ERROR_LEN: usize = 500;
-/// Rows one relay pass claims and sends at once.
-const CLAIM_BATCH: usize = 32;
+/// Rows one relay pass claims.
+const CLAIM_BATCH: usize = 256;
+/// Lanes a pass sends side by side.
+const LANES_AT_ONCE: usize = 64;
+/// Lanes a pass sends mail in.
+const MAIL_LANES: usize = 4;
 
 /// Where events go and how hard to try.
 #[derive(Debug, Clone, Deserialize)]
@@ -77,9 +83,15 @@ pub fn purge_delivered(conn: &mut DbConnection) -> Result<usize, DbError> {
         .execute(conn)?)
 }
 
-/// Writes an event for the subscriber; call inside the transaction that makes the change it announces.
-pub fn enqueue(conn: &mut DbConnection, event_type: &str, data: &impl Serialize) -> Result<String, DbError> {
-    enqueue_to(conn, None, event_type, data)
+/// Writes an event for the subscriber; call inside the transaction that makes the change it
+/// announces. Events of one `lane` (the group or payment they are about) arrive in order.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    lane: &str,
+    event_type: &str,
+    data: &impl Serialize,
+) -> Result<String, DbError> {
+    enqueue_to(conn, None, lane, event_type, data)
 }
 
 /// Writes an event for `target`, a destination the relay's [`TargetResolver`] knows (a shipping
@@ -87,22 +99,24 @@ pub fn enqueue(conn: &mut DbConnection, event_type: &str, data: &impl Serialize)
 pub fn enqueue_to(
     conn: &mut DbConnection,
     target: Option<&str>,
+    lane: &str,
     event_type: &str,
     data: &impl Serialize,
 ) -> Result<String, DbError> {
-    let row = NewRow::event(target, event_type, data);
+    let row = NewRow::event(target, Some(lane), event_type, data);
     insert(conn, std::slice::from_ref(&row))?;
     Ok(row.id)
 }
 
-/// Writes several events at once, each `(target, event_type, data)` as [`enqueue_to`] takes it.
+/// Writes several events at once, each `(target, lane, event_type, data)` as [`enqueue_to`] takes
+/// it; an event without a lane has no order to keep.
 pub fn enqueue_all<T: Serialize>(
     conn: &mut DbConnection,
-    events: impl IntoIterator<Item = (Option<String>, String, T)>,
+    events: impl IntoIterator<Item = (Option<String>, Option<String>, String, T)>,
 ) -> Result<(), DbError> {
     let rows: Vec<NewRow> = events
         .into_iter()
-        .map(|(target, event_type, data)| NewRow::event(target.as_deref(), &event_type, &data))
+        .map(|(target, lane, event_type, data)| NewRow::event(target.as_deref(), lane.as_deref(), &event_type, &data))
         .collect();
     insert(conn, &rows)
 }
@@ -121,10 +135,11 @@ struct NewRow {
     target: Option<String>,
     call_path: Option<String>,
     idempotency_key: Option<String>,
+    lane: Option<String>,
 }
 
 impl NewRow {
-    fn event(target: Option<&str>, event_type: &str, data: &impl Serialize) -> Self {
+    fn event(target: Option<&str>, lane: Option<&str>, event_type: &str, data: &impl Serialize) -> Self {
         let created_at = now();
         let payload = serde_json::json!({
             "type": event_type,
@@ -142,6 +157,7 @@ impl NewRow {
             target: target.map(str::to_owned),
             call_path: None,
             idempotency_key: None,
+            lane: lane.map(str::to_owned),
         }
     }
 }
@@ -164,6 +180,7 @@ struct OutboxRow {
     target: Option<String>,
     call_path: Option<String>,
     idempotency_key: Option<String>,
+    lane: Option<String>,
 }
 
 /// Where one event goes: a URL and the Standard Webhooks secret to sign with.
@@ -235,63 +252,65 @@ impl Relay {
         self
     }
 
-    /// Delivers forever: pass after pass while there is a backlog (a pass that claimed a full
-    /// batch), else every `poll_interval_ms`.
+    /// Delivers forever, calls, events and mail each in a loop of their own (a slow mail server
+    /// does not hold up a refund): pass after pass while there is a backlog (a pass that claimed a
+    /// full batch), else every `poll_interval_ms`.
     pub async fn run(self) {
+        futures::future::join3(
+            self.run_class(Class::Calls),
+            self.run_class(Class::Events),
+            self.run_class(Class::Mail),
+        )
+        .await;
+    }
+
+    async fn run_class(&self, class: Class) {
         let mut tick = tokio::time::interval(Duration::from_millis(self.settings.poll_interval_ms));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            match self.pass().await {
+            match self.pass(class).await {
                 Ok((claimed, _)) if claimed == CLAIM_BATCH => continue,
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error.cause = %e, "outbox relay pass failed"),
+                Err(e) => tracing::warn!(error.cause = %e, ?class, "outbox relay pass failed"),
             }
             tick.tick().await;
         }
     }
 
-    /// One pass: claims due events and tries each once. Returns how many were delivered.
+    /// One pass of each class: claims due rows and tries each once. Returns how many were delivered.
     pub async fn deliver_due(&self) -> Result<usize, DbError> {
-        Ok(self.pass().await?.1)
+        let mut delivered = 0;
+        for class in [Class::Calls, Class::Events, Class::Mail] {
+            delivered += self.pass(class).await?.1;
+        }
+        Ok(delivered)
     }
 
-    /// Claims up to [`CLAIM_BATCH`] due rows and sends them, destinations side by side and each
-    /// destination's in order (one slow receiver does not hold up the others); how many were
-    /// claimed and how many delivered.
-    async fn pass(&self) -> Result<(usize, usize), DbError> {
+    /// Claims up to [`CLAIM_BATCH`] due rows of `class` and sends them, lanes side by side and each
+    /// lane in order (see [`lanes`]); how many were claimed and how many delivered.
+    async fn pass(&self, class: Class) -> Result<(usize, usize), DbError> {
         let lease = chrono::Duration::milliseconds(i64::try_from(self.settings.timeout_ms).unwrap_or(10_000) * 3);
         let scope = Scope {
             subscriber: self.subscriber.is_some(),
             targeted: self.targets.is_some(),
             calls: self.calls.is_some(),
+            class,
         };
         let batch = i64::try_from(CLAIM_BATCH).unwrap_or(32);
         let claimed = self.db.transaction(move |conn| claim(conn, batch, lease, scope)).await?;
         let count = claimed.len();
-        // One lane per destination, in order: events reach a receiver as they happened, and calls
-        // go to a service one at a time (their answers take the group's lock; many at once would
-        // queue against a storm of joins). Mail goes all at once.
-        let mut lanes: Vec<(String, Vec<OutboxRow>)> = Vec::new();
-        for row in claimed {
-            let lane = match (&row.call_path, row.target.as_deref()) {
-                (None, Some(crate::mail::TARGET)) => row.id.clone(),
-                (Some(_), service) => format!("calls:{}", service.unwrap_or_default()),
-                (None, target) => format!("events:{}", target.unwrap_or_default()),
-            };
-            match lanes.iter_mut().find(|(name, _)| *name == lane) {
-                Some((_, rows)) => rows.push(row),
-                None => lanes.push((lane, vec![row])),
-            }
-        }
-        let delivered = futures::future::join_all(lanes.into_iter().map(|(_, rows)| async move {
-            let mut delivered = 0;
-            for row in rows {
-                delivered += usize::from(self.deliver_one(row).await);
-            }
-            delivered
-        }))
-        .await;
-        Ok((count, delivered.into_iter().sum()))
+        let delivered = futures::stream::iter(lanes(claimed))
+            .map(|rows| async move {
+                let mut delivered = 0;
+                for row in rows {
+                    delivered += usize::from(self.deliver_one(row).await);
+                }
+                delivered
+            })
+            .buffer_unordered(LANES_AT_ONCE)
+            .fold(0, |sum, delivered| async move { sum + delivered })
+            .await;
+        Ok((count, delivered))
     }
 
     /// Sends one claimed row and records how it went; whether it was delivered.
@@ -366,12 +385,52 @@ impl Relay {
     }
 }
 
-/// Which rows a relay can deliver: the subscriber's events, targeted events, calls.
+/// Splits claimed rows into lanes, each in order: a destination's rows of one lane (a group's
+/// events or calls) go one after another, so they arrive as they happened; other lanes go side by
+/// side. Rows without a lane keep one lane per destination. Mail has no order to keep: it goes in
+/// [`MAIL_LANES`] lanes (files created in one folder all at once contend for it).
+fn lanes(claimed: Vec<OutboxRow>) -> Vec<Vec<OutboxRow>> {
+    let mut lanes: Vec<Vec<OutboxRow>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for row in claimed {
+        let destination = row.target.as_deref().unwrap_or_default();
+        let name = match (&row.call_path, &row.lane) {
+            (None, None) if destination == crate::mail::TARGET => {
+                let spread = row.id.bytes().last().map_or(0, |b| usize::from(b) % MAIL_LANES);
+                format!("mail:{spread}")
+            }
+            (path, lane) => format!("{}:{destination}:{}", path.is_some(), lane.as_deref().unwrap_or_default()),
+        };
+        match index.get(&name) {
+            Some(&at) => lanes[at].push(row),
+            None => {
+                index.insert(name, lanes.len());
+                lanes.push(vec![row]);
+            }
+        }
+    }
+    lanes
+}
+
+/// Which rows a relay can deliver: the subscriber's events, targeted events, calls; and of
+/// them, which class a pass claims.
 #[derive(Clone, Copy)]
 struct Scope {
     subscriber: bool,
     targeted: bool,
     calls: bool,
+    class: Class,
+}
+
+/// The outbox's rows by how they are sent, each class relayed in its own loop.
+#[derive(Clone, Copy, Debug)]
+enum Class {
+    /// Calls to other services' APIs.
+    Calls,
+    /// Signed events for subscribers and targets.
+    Events,
+    /// Mail.
+    Mail,
 }
 
 /// Claims up to `batch` due events for `lease`; an event another relay holds is skipped.
@@ -387,7 +446,7 @@ fn claim(
         .filter(outbox::status.eq(PENDING).and(outbox::next_attempt_at.le(at)).and(free))
         .order(outbox::id.asc())
         .limit(batch)
-        .select(outbox::id)
+        .select(OutboxRow::as_select())
         .into_boxed();
     if !scope.subscriber {
         due = due.filter(outbox::target.is_not_null());
@@ -398,15 +457,28 @@ fn claim(
     if !scope.calls {
         due = due.filter(outbox::call_path.is_null());
     }
-    let due: Vec<String> = due.load(conn)?;
+    due = match scope.class {
+        Class::Calls => due.filter(outbox::call_path.is_not_null()),
+        Class::Events => due
+            .filter(outbox::call_path.is_null())
+            .filter(outbox::target.is_null().or(outbox::target.ne(crate::mail::TARGET))),
+        Class::Mail => due.filter(outbox::call_path.is_null()).filter(outbox::target.eq(crate::mail::TARGET)),
+    };
+    let due: Vec<OutboxRow> = due.load(conn)?;
     let mut claimed = Vec::with_capacity(due.len());
-    for id in due {
+    for row in due {
         let free = outbox::locked_until.is_null().or(outbox::locked_until.lt(at));
-        let won = diesel::update(outbox::table.find(&id).filter(outbox::status.eq(PENDING)).filter(free))
-            .set(outbox::locked_until.eq(at + lease))
-            .execute(conn)?;
+        let won = diesel::update(
+            outbox::table
+                .find(&row.id)
+                .filter(outbox::status.eq(PENDING))
+                .filter(outbox::attempts.eq(row.attempts))
+                .filter(free),
+        )
+        .set(outbox::locked_until.eq(at + lease))
+        .execute(conn)?;
         if won == 1 {
-            claimed.push(outbox::table.find(&id).select(OutboxRow::as_select()).first(conn)?);
+            claimed.push(row);
         }
     }
     Ok(claimed)
@@ -623,7 +695,7 @@ mod tests {
         let ids = db
             .run(|conn| {
                 (0..3)
-                    .map(|n| enqueue(conn, "thing.happened", &serde_json::json!({ "n": n })))
+                    .map(|n| enqueue(conn, "g1", "thing.happened", &serde_json::json!({ "n": n })))
                     .collect::<Result<Vec<_>, _>>()
             })
             .await
@@ -646,7 +718,7 @@ mod tests {
     store_test!(g7_undeliverable_events_become_dead_letters_and_can_be_retried, |backend| async move {
         let Some((db, _guard)) = db(backend).await else { return };
         let receiver = WebhookReceiver::start().await;
-        let id = db.run(|conn| enqueue(conn, "thing.failed", &serde_json::json!({}))).await.unwrap();
+        let id = db.run(|conn| enqueue(conn, "g1", "thing.failed", &serde_json::json!({}))).await.unwrap();
         let failing = Relay::new(db.clone(), settings(format!("{}fail", receiver.url), 2)).unwrap().unwrap();
 
         assert_eq!(failing.deliver_due().await.unwrap(), 0);
@@ -669,7 +741,7 @@ mod tests {
     store_test!(g7_two_relays_never_send_one_event_twice, |backend| async move {
         let Some((db, _guard)) = db(backend).await else { return };
         let receiver = WebhookReceiver::start().await;
-        db.run(|conn| (0..20).try_for_each(|n| enqueue(conn, "e", &n).map(drop))).await.unwrap();
+        db.run(|conn| (0..20).try_for_each(|n| enqueue(conn, "g1", "e", &n).map(drop))).await.unwrap();
         let a = Relay::new(db.clone(), settings(receiver.url.clone(), 3)).unwrap().unwrap();
         let b = Relay::new(db.clone(), settings(receiver.url.clone(), 3)).unwrap().unwrap();
 
@@ -690,9 +762,9 @@ mod tests {
         });
         let (to_base, to_nowhere) = db
             .run(|conn| {
-                let a = enqueue_to(conn, Some("base:1"), "shipment.requested", &1)?;
-                let b = enqueue_to(conn, Some("base:2"), "shipment.requested", &2)?;
-                enqueue(conn, "for.groups", &3)?;
+                let a = enqueue_to(conn, Some("base:1"), "g1", "shipment.requested", &1)?;
+                let b = enqueue_to(conn, Some("base:2"), "g1", "shipment.requested", &2)?;
+                enqueue(conn, "g1", "for.groups", &3)?;
                 Ok::<_, DbError>((a, b))
             })
             .await
@@ -722,7 +794,7 @@ mod tests {
         let url = receiver.url.clone();
         let resolver: TargetResolver =
             Arc::new(move |_conn, _target| Ok(Some(Endpoint { url: url.clone(), secret: RECEIVER_SECRET.to_owned() })));
-        db.run(|conn| enqueue_to(conn, Some("base:1"), "shipment.requested", &1)).await.unwrap();
+        db.run(|conn| enqueue_to(conn, Some("base:1"), "g1", "shipment.requested", &1)).await.unwrap();
         let strict =
             SubscriberSettings { url: None, secret: None, allow_private_targets: false, ..settings(String::new(), 1) };
         let relay = Relay::with_targets(db.clone(), strict, Some(resolver)).unwrap().unwrap();
@@ -738,5 +810,49 @@ mod tests {
         let s = SubscriberSettings { backoff_base_ms: 1000, backoff_max_ms: 5000, ..settings(String::new(), 3) };
         let delays: Vec<i64> = (1..=5).map(|a| backoff(a, &s).num_milliseconds()).collect();
         assert_eq!(delays, [1000, 2000, 4000, 5000, 5000]);
+    }
+
+    fn row(id: &str, target: Option<&str>, call: bool, lane: Option<&str>) -> OutboxRow {
+        OutboxRow {
+            id: id.to_owned(),
+            event_type: "e".to_owned(),
+            payload: "{}".to_owned(),
+            status: PENDING.to_owned(),
+            attempts: 0,
+            last_error: None,
+            created_at: now(),
+            target: target.map(str::to_owned),
+            call_path: call.then(|| "/v1/x".to_owned()),
+            idempotency_key: None,
+            lane: lane.map(str::to_owned),
+        }
+    }
+
+    // G7: one group's rows to one destination keep their order; other groups and destinations
+    // go side by side.
+    #[test]
+    fn g7_lanes_keep_each_groups_order_per_destination() {
+        let claimed = vec![
+            row("1", Some("payments"), true, Some("g1")),
+            row("2", Some("payments"), true, Some("g2")),
+            row("3", Some("shipping"), true, Some("g1")),
+            row("4", Some("payments"), true, Some("g1")),
+            row("5", None, false, Some("g1")),
+            row("6", None, false, None),
+            row("7", None, false, None),
+            row("8", None, false, Some("g1")),
+        ];
+        let lanes = lanes(claimed);
+        let ids: Vec<Vec<&str>> = lanes.iter().map(|lane| lane.iter().map(|r| r.id.as_str()).collect()).collect();
+        assert_eq!(ids, [vec!["1", "4"], vec!["2"], vec!["3"], vec!["5", "8"], vec!["6", "7"]]);
+    }
+
+    #[test]
+    fn g9_mail_spreads_over_a_few_lanes() {
+        let claimed: Vec<OutboxRow> =
+            (0..40).map(|n| row(&format!("m{n}"), Some(crate::mail::TARGET), false, None)).collect();
+        let lanes = lanes(claimed);
+        assert_eq!(lanes.len(), MAIL_LANES);
+        assert_eq!(lanes.iter().map(Vec::len).sum::<usize>(), 40);
     }
 }

@@ -73,8 +73,8 @@ mod tests {
                         ))
                         .execute(conn)?;
                 }
-                let delivered = platform::outbox::enqueue(conn, "payment.captured", &1)?;
-                platform::outbox::enqueue(conn, "payment.captured", &2)?;
+                let delivered = platform::outbox::enqueue(conn, "grp", "payment.captured", &1)?;
+                platform::outbox::enqueue(conn, "grp", "payment.captured", &2)?;
                 diesel::update(outbox::table.find(&delivered))
                     .set((outbox::status.eq("delivered"), outbox::delivered_at.eq(Some(old))))
                     .execute(conn)?;

@@ -81,7 +81,7 @@ pub async fn settle_group(
                 }
             }
             let books = ledger::books(conn, group)?;
-            outbox::enqueue(conn, "group.settled", &books)?;
+            outbox::enqueue(conn, &group.to_string(), "group.settled", &books)?;
             let body = serde_json::to_string(&books).map_err(ApiError::internal)?;
             operations::finish(conn, &op, 200, &body)?;
             Ok(Ok(body))

@@ -162,7 +162,7 @@ pub(crate) fn record(
     let stored = payments::find_refund(conn, refund.id.0)?.ok_or_else(|| ApiError::not_found("refund"))?;
     let event = RefundSettled { refund: stored.to_dto(payment.currency()), payment: payment.to_dto() };
     let state = contracts::wire_name(&state);
-    outbox::enqueue(conn, &format!("refund.{state}"), &event)?;
+    outbox::enqueue(conn, &payment.group_id.0.to_string(), &format!("refund.{state}"), &event)?;
     tracing::info!(refund.id = %refund.id, state, "refund recorded");
     Ok(())
 }

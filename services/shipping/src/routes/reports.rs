@@ -34,7 +34,7 @@ fn apply(
     }
     let next = shipments::record_event(conn, &current, report, source)?;
     let (from, to) = (current.state.0.as_str(), next.state.0.as_str());
-    outbox::enqueue(conn, &format!("shipment.{to}"), &next.summary()?)?;
+    outbox::enqueue(conn, &next.group_id.0.to_string(), &format!("shipment.{to}"), &next.summary()?)?;
     tracing::info!(shipment.id = %id, from, to, source, "shipment state changed");
     Ok(next.to_dto()?)
 }

@@ -107,9 +107,10 @@ pub async fn create_shipment(
             };
             shipments::insert(conn, &row)?;
             if base.callback_url.is_some() {
-                outbox::enqueue_to(conn, Some(&bases::target(base.id.0)), "shipment.requested", &row.to_dto()?)?;
+                let (target, lane) = (bases::target(base.id.0), row.group_id.0.to_string());
+                outbox::enqueue_to(conn, Some(&target), &lane, "shipment.requested", &row.to_dto()?)?;
             }
-            outbox::enqueue(conn, "shipment.requested", &row.summary()?)?;
+            outbox::enqueue(conn, &row.group_id.0.to_string(), "shipment.requested", &row.summary()?)?;
             key.complete(conn, StatusCode::CREATED, &row.to_dto()?)?;
             Ok::<_, ApiError>((true, row))
         })
