@@ -61,8 +61,18 @@ pub fn cheapest_cover(tenders: &[Tender], quantity: u32) -> Option<Cover> {
 
     let mut programme = Programme::new(want);
     let mut upper: Option<i64> = programme.cost(want);
+    // Units of any part that the tenders before this one offer: once they reach the quantity, a
+    // cover that uses this tender is beaten by moving its units onto them (cheaper, or as cheap and
+    // earlier), and so is one that uses any later tender.
+    let mut any_part_before: u64 = 0;
     for &i in &order {
         let tender = tenders[i];
+        if any_part_before >= u64::from(quantity) {
+            break;
+        }
+        if tender.min == 1 {
+            any_part_before += u64::from(tender.max);
+        }
         if let Some(upper) = upper {
             let (cost, min) = (i128::from(tender.cost), tender.min as usize);
             // Later tenders cost at least as much, and past the relaxed marginal cost taking one unit
@@ -167,6 +177,20 @@ impl Programme {
         let row = self.took.len();
         self.took.resize(row + want + 1, 0);
         let took = &mut self.took[row..];
+        self.added.push(index);
+        if min == max {
+            // All or nothing: from the top down, so that each quantity reads the earlier best.
+            for q in (min..=want).rev() {
+                if self.best[q - min] != UNREACHED {
+                    let candidate = self.best[q - min].plus(tender, index, min);
+                    if candidate < self.best[q] {
+                        self.best[q] = candidate;
+                        took[q] = u16::try_from(min).unwrap_or(u16::MAX);
+                    }
+                }
+            }
+            return;
+        }
         self.scratch.copy_from_slice(&self.best);
         // Reaching q by taking k = q - j units from j: the best j in the window [q - max, q - min]
         // minimises best[j] - k-independent terms, kept in a deque of increasing values.
@@ -193,7 +217,6 @@ impl Programme {
             }
         }
         std::mem::swap(&mut self.best, &mut self.scratch);
-        self.added.push(index);
     }
 
     /// The cover of `quantity`, walked back from the last tender added.
