@@ -1,6 +1,7 @@
 //! Wire types: the request and response bodies of every groupbuy service, with the OpenAPI schemas
 //! their documents are generated from. Money travels as a decimal string and an ISO 4217 code.
 
+pub mod bidding;
 pub mod bulk;
 pub mod catalog;
 #[cfg(feature = "client")]

@@ -147,6 +147,7 @@ fn wiring(
             ("GROUPBUY_PAYMENTS__SUBSCRIBER__URL", url("groups").map(|u| format!("{u}/v1/webhooks/payments"))),
             ("GROUPBUY_PAYMENTS__SUBSCRIBER__SECRET", Some(secrets.payments.clone())),
         ],
+        "bidding" => vec![("GROUPBUY_BIDDING__CATALOG_URL", url("catalog"))],
         "shipping" => vec![
             ("GROUPBUY_SHIPPING__SUBSCRIBER__URL", url("groups").map(|u| format!("{u}/v1/webhooks/shipping"))),
             ("GROUPBUY_SHIPPING__SUBSCRIBER__SECRET", Some(secrets.shipping.clone())),

@@ -55,6 +55,19 @@ pub const SERVICES: &[ServiceEntry] = &[
         },
     },
     ServiceEntry {
+        name: bidding::NAME,
+        default_port: bidding::DEFAULT_PORT,
+        def: bidding::service,
+        start: |file| {
+            Box::pin(async move {
+                let config = bidding::settings(file.as_deref())?;
+                platform::telemetry::init(&config.service.telemetry);
+                bidding::build(config).await
+            })
+        },
+        build_with: |settings| Box::pin(async move { bidding::build(bidding::config::with_defaults(settings)?).await }),
+    },
+    ServiceEntry {
         name: shipping::NAME,
         default_port: shipping::DEFAULT_PORT,
         def: shipping::service,

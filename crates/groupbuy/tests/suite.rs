@@ -57,8 +57,13 @@ fn serving(port: u16) -> bool {
 #[test]
 fn x8_the_services_die_with_a_killed_launcher_and_a_restart_works() {
     let data_dir = std::env::temp_dir().join(format!("groupbuy-launcher-{}", uuid::Uuid::new_v4()));
-    let ports =
-        [("catalog", free_port()), ("groups", free_port()), ("payments", free_port()), ("shipping", free_port())];
+    let ports = [
+        ("catalog", free_port()),
+        ("groups", free_port()),
+        ("payments", free_port()),
+        ("shipping", free_port()),
+        ("bidding", free_port()),
+    ];
 
     let mut first = up(&data_dir, &ports);
     assert!(ports.iter().all(|(_, port)| serving(*port)));
@@ -281,9 +286,14 @@ async fn x4_through_sigkills_every_key_has_one_effect_and_the_books_balance() {
     let seed = crash_seed();
     println!("crash test seed {seed} (replay with GROUPBUY_CRASH_SEED={seed})");
     let data_dir = std::env::temp_dir().join(format!("groupbuy-crash-{}", uuid::Uuid::new_v4()));
-    let ports =
-        [("catalog", free_port()), ("groups", free_port()), ("payments", free_port()), ("shipping", free_port())];
-    let [catalog, _groups, payments, shipping] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
+    let ports = [
+        ("catalog", free_port()),
+        ("groups", free_port()),
+        ("payments", free_port()),
+        ("shipping", free_port()),
+        ("bidding", free_port()),
+    ];
+    let [catalog, _groups, payments, shipping, _bidding] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
     let launcher = std::sync::Arc::new(std::sync::Mutex::new(up(&data_dir, &ports)));
 
     let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
@@ -384,9 +394,14 @@ async fn g6_a_close_killed_half_way_finishes_once_after_restarts() {
     let seed = crash_seed();
     let data_dir = std::env::temp_dir().join(format!("groupbuy-close-crash-{}", uuid::Uuid::new_v4()));
     println!("close crash seed {seed} (replay with GROUPBUY_CRASH_SEED={seed}); logs in {}", data_dir.display());
-    let ports =
-        [("catalog", free_port()), ("groups", free_port()), ("payments", free_port()), ("shipping", free_port())];
-    let [catalog, groups, payments, shipping] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
+    let ports = [
+        ("catalog", free_port()),
+        ("groups", free_port()),
+        ("payments", free_port()),
+        ("shipping", free_port()),
+        ("bidding", free_port()),
+    ];
+    let [catalog, groups, payments, shipping, _bidding] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
     let mut launcher = up(&data_dir, &ports);
 
     let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
@@ -459,9 +474,14 @@ async fn g4_bulk_favors_are_refunded_once_through_kills() {
     let seed = crash_seed();
     let data_dir = std::env::temp_dir().join(format!("groupbuy-bulk-crash-{}", uuid::Uuid::new_v4()));
     println!("bulk crash seed {seed} (replay with GROUPBUY_CRASH_SEED={seed}); logs in {}", data_dir.display());
-    let ports =
-        [("catalog", free_port()), ("groups", free_port()), ("payments", free_port()), ("shipping", free_port())];
-    let [catalog, groups, payments, shipping] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
+    let ports = [
+        ("catalog", free_port()),
+        ("groups", free_port()),
+        ("payments", free_port()),
+        ("shipping", free_port()),
+        ("bidding", free_port()),
+    ];
+    let [catalog, groups, payments, shipping, _bidding] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
     let mut launcher = up(&data_dir, &ports);
 
     let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();

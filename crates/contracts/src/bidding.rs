@@ -1,0 +1,170 @@
+//! Bidding bodies (PRODUCT.md B1-B7): bid requests, sealed offers and the published award.
+//! Before the award a supplier sees only its own offers and nobody sees another's prices; after
+//! it, the award names the winners and lists the receipt digest of every offer considered.
+
+use chrono::{DateTime, Utc};
+use domain::{Count, GroupId, Label, ProductId, SupplierId};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::MoneyDto;
+
+/// How the award weighs offers (B5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AwardRule {
+    /// The least total price.
+    #[default]
+    LowestPrice,
+    /// The least total of price × `price_weight` plus delivery days × `delivery_day_weight` per
+    /// unit.
+    BestValue,
+}
+
+/// The weights of `best_value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BestValueWeights {
+    /// What a unit's price counts for, 0 to 10; 1 counts it as it is.
+    #[schema(value_type = String, example = "1")]
+    #[serde(with = "rust_decimal::serde::str")]
+    pub price_weight: Decimal,
+    /// What one day of delivery costs per unit, in the request's currency, such as `"0.50"`.
+    #[schema(value_type = String, example = "0.50")]
+    #[serde(with = "rust_decimal::serde::str")]
+    pub delivery_day_weight: Decimal,
+}
+
+/// Opens a bid request (B1): the pooled quantity of a closed auction group, for its product.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBidRequest {
+    /// The auction group the quantity comes from, if any.
+    #[serde(default)]
+    pub group_id: Option<GroupId>,
+    /// The product: a specific one (its supplier may offer) or a specification (suppliers whose
+    /// products meet it may offer).
+    pub product_id: ProductId,
+    /// Units to cover exactly, at most 65,535.
+    pub quantity: Count,
+    /// The most any unit may cost; offers above it are refused.
+    pub ceiling: MoneyDto,
+    /// When offers stop being taken and the award is made.
+    pub closes_at: DateTime<Utc>,
+    #[serde(default)]
+    pub rule: AwardRule,
+    /// Required for `best_value`.
+    #[serde(default)]
+    pub weights: Option<BestValueWeights>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BidRequestState {
+    /// Taking offers until `closes_at`.
+    Open,
+    /// Awarded: see its award.
+    Awarded,
+    /// Closed with no valid cover of the quantity.
+    NoAward,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BidRequest {
+    pub id: Uuid,
+    pub group_id: Option<GroupId>,
+    pub product_id: ProductId,
+    pub quantity: Count,
+    pub ceiling: MoneyDto,
+    pub closes_at: DateTime<Utc>,
+    pub rule: AwardRule,
+    pub weights: Option<BestValueWeights>,
+    pub state: BidRequestState,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BidRequestPage {
+    pub items: Vec<BidRequest>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A supplier's offer (B3): a unit price for between `min_quantity` and `max_quantity` units
+/// (all or nothing when equal), delivered within `delivery_days`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOffer {
+    pub unit_price: MoneyDto,
+    /// The least quantity the supplier accepts; 1 when absent.
+    #[serde(default)]
+    pub min_quantity: Option<Count>,
+    pub max_quantity: Count,
+    pub delivery_days: Count,
+    #[serde(default)]
+    pub terms: Option<Label>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferState {
+    Active,
+    Withdrawn,
+}
+
+/// An offer as its supplier (and, after the award, the operator) sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Offer {
+    pub id: Uuid,
+    pub bid_request_id: Uuid,
+    pub supplier_id: SupplierId,
+    pub unit_price: MoneyDto,
+    pub min_quantity: Count,
+    pub max_quantity: Count,
+    pub delivery_days: Count,
+    pub terms: Option<String>,
+    pub state: OfferState,
+    /// 1 for the offer as made, one more for each revision.
+    pub revision: i64,
+    /// When this revision was made: ties in the award go to the earliest.
+    pub submitted_at: DateTime<Utc>,
+    pub receipt: OfferReceipt,
+}
+
+/// What lets a supplier check that this revision of its offer was counted: the award lists
+/// `digest` among the offers considered. `digest` is the SHA-256, in hex, of `salt` (hex-decoded)
+/// followed by `canonical`; the salt keeps the digest from giving the price away.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OfferReceipt {
+    pub digest: String,
+    pub salt: String,
+    /// The offer's terms as digested: `offer_id|bid_request_id|supplier_id|unit_price|currency|min|max|delivery_days|revision|terms`.
+    pub canonical: String,
+}
+
+/// One winner's part of the award.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AwardLot {
+    pub offer_id: Uuid,
+    pub supplier_id: SupplierId,
+    pub quantity: Count,
+    pub unit_price: MoneyDto,
+    pub delivery_days: Count,
+}
+
+/// The published award (B6).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Award {
+    pub bid_request_id: Uuid,
+    pub state: BidRequestState,
+    pub rule: AwardRule,
+    /// Empty when there is no award.
+    pub lots: Vec<AwardLot>,
+    /// What the lots cost together; absent when there is no award.
+    pub total: Option<MoneyDto>,
+    /// The receipt digest of every offer considered, sorted.
+    pub considered: Vec<String>,
+    pub decided_at: DateTime<Utc>,
+}

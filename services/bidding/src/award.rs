@@ -1,0 +1,124 @@
+//! The award at window close (PRODUCT.md B5, B6): the active offers become tenders for the
+//! domain's solver, weighed by the request's rule; the result is stored with the digest of every
+//! offer considered and told to groups through the outbox. Closing is a guarded update from
+//! `open`, so with several replicas one awards a request and the others find it decided.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use contracts::bidding::{Award, AwardLot, AwardRule, BestValueWeights, BidRequestState, OfferState};
+use domain::{
+    Count, Money,
+    award::{MAX_UNIT_COST, Tender, cheapest_cover},
+};
+use platform::{
+    db::{Db, DbConnection, StoreError},
+    outbox,
+};
+use rust_decimal::{Decimal, prelude::ToPrimitive};
+use uuid::Uuid;
+
+use crate::db::{
+    offers::{self, OfferRow},
+    requests::{self, RequestRow},
+};
+
+/// Awards due requests every `every`, for ever.
+pub async fn run(db: Db, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match award_due(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(decided = n, "bid requests decided at their close"),
+            Err(e) => tracing::warn!(error.cause = %e, "deciding bid requests failed"),
+        }
+    }
+}
+
+/// Decides every open request whose window has closed; how many this process decided.
+pub async fn award_due(db: &Db) -> Result<usize, StoreError> {
+    let now = db.clock().now();
+    let due = db.run(move |conn| requests::due(conn, now, 100)).await?;
+    let mut decided = 0;
+    for id in due {
+        if db.transaction(move |conn| decide(conn, id, now)).await? {
+            decided += 1;
+        }
+    }
+    Ok(decided)
+}
+
+/// Awards one request at `now` if it is still open and due, and tells groups.
+fn decide(conn: &mut DbConnection, id: Uuid, now: NaiveDateTime) -> Result<bool, StoreError> {
+    let Some(request) = requests::find(conn, id)? else { return Ok(false) };
+    if request.state.0 != BidRequestState::Open || request.closes_at > now {
+        return Ok(false);
+    }
+    let active: Vec<OfferRow> =
+        offers::of_request(conn, id, None)?.into_iter().filter(|o| o.state.0 == OfferState::Active).collect();
+    let award = solve(&request, &active, now)?;
+    if !requests::decide(conn, id, &award, now)? {
+        return Ok(false);
+    }
+    let event = match award.state {
+        BidRequestState::Awarded => "bid_request.awarded",
+        _ => "bid_request.no_award",
+    };
+    outbox::enqueue(conn, &id.to_string(), event, &award)?;
+    tracing::info!(bid_request.id = %id, lots = award.lots.len(), offers = active.len(), "bid request decided");
+    Ok(true)
+}
+
+/// The award over `offers` (active, in the order they were made): every one is considered, the
+/// solver picks the cover.
+pub fn solve(request: &RequestRow, offers: &[OfferRow], now: NaiveDateTime) -> Result<Award, StoreError> {
+    let currency = request.currency.0;
+    let weights = request.weights()?;
+    let tenders: Vec<Tender> = offers.iter().map(|o| tender(o, request.rule.0, weights.as_ref(), currency)).collect();
+    let mut considered: Vec<String> = offers.iter().map(|o| o.digest.clone()).collect();
+    considered.sort();
+    let cover = cheapest_cover(&tenders, request.quantity()?.get());
+    let mut lots = Vec::new();
+    let mut total = Money::zero(currency);
+    for &(index, quantity) in cover.as_ref().map(|c| c.lots.as_slice()).unwrap_or_default() {
+        let offer = &offers[index];
+        let unit_price = Money::from_minor(offer.unit_price_minor, currency);
+        let cost = unit_price.times(quantity).and_then(|c| total.checked_add(c));
+        total = cost.map_err(|e| StoreError::Corrupt(anyhow::anyhow!("award total: {e}")))?;
+        lots.push(AwardLot {
+            offer_id: offer.id.0,
+            supplier_id: offer.supplier_id.0,
+            quantity: Count::new(quantity).map_err(|e| StoreError::Corrupt(anyhow::anyhow!("lot: {e}")))?,
+            unit_price: unit_price.into(),
+            delivery_days: offer.to_dto(currency)?.delivery_days,
+        });
+    }
+    let awarded = cover.is_some();
+    Ok(Award {
+        bid_request_id: request.id.0,
+        state: if awarded { BidRequestState::Awarded } else { BidRequestState::NoAward },
+        rule: request.rule.0,
+        lots,
+        total: awarded.then(|| total.into()),
+        considered,
+        decided_at: now.and_utc(),
+    })
+}
+
+/// What the rule weighs a unit of `offer` at, in minor units: its price, or for `best_value` the
+/// price × its weight plus the delivery days × the day's weight.
+fn tender(offer: &OfferRow, rule: AwardRule, weights: Option<&BestValueWeights>, currency: domain::Currency) -> Tender {
+    let terms = offer.terms();
+    let cost = match (rule, weights) {
+        (AwardRule::BestValue, Some(w)) => {
+            let day_minor = w.delivery_day_weight * Decimal::from(10i64.pow(currency.exponent()));
+            let score =
+                Decimal::from(offer.unit_price_minor) * w.price_weight + Decimal::from(terms.delivery_days) * day_minor;
+            score.round().to_i64().unwrap_or(MAX_UNIT_COST + 1)
+        }
+        _ => offer.unit_price_minor,
+    };
+    Tender { cost, min: terms.min_quantity, max: terms.max_quantity }
+}

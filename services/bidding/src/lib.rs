@@ -1,0 +1,76 @@
+//! Bidding (PRODUCT.md B1-B7): bid requests for the pooled quantity of an auction group, sealed
+//! offers from the suppliers who may serve them, and the optimal award at the window's close,
+//! published with the receipt digest of every offer considered and told to groups.
+
+pub mod access;
+pub mod award;
+pub mod config;
+pub mod db;
+pub mod routes;
+
+use std::{path::Path, time::Duration};
+
+use actix_web::web;
+use contracts::client::CatalogClient;
+use platform::{
+    db::Migrations,
+    openapi::EventDoc,
+    outbox::{self, Relay},
+    server::{Application, ServiceDef},
+};
+
+pub use config::{Config, DEFAULT_PORT, NAME};
+
+const MIGRATIONS: Migrations = platform::migrations!();
+
+/// What bidding tells its subscriber (groups).
+fn events() -> Vec<EventDoc> {
+    use contracts::bidding::Award;
+    vec![
+        EventDoc::of::<Award>("bid_request.awarded", "bid_request.awarded", "The window closed and the award was made"),
+        EventDoc::of::<Award>(
+            "bid_request.no_award",
+            "bid_request.no_award",
+            "The window closed and the valid offers could not cover the quantity",
+        ),
+    ]
+}
+
+pub fn service() -> ServiceDef {
+    ServiceDef {
+        name: NAME,
+        version: env!("CARGO_PKG_VERSION"),
+        default_port: DEFAULT_PORT,
+        events,
+        purge: outbox::purge_delivered,
+        description: "Bid requests for pooled quantities, sealed offers from suppliers and the optimal award at the \
+                      window's close. Before the award a supplier sees only its own offers and nobody sees another's.",
+        migrations: &[outbox::MIGRATIONS, MIGRATIONS],
+        routes: routes::configure,
+        idempotency_middleware: true,
+    }
+}
+
+pub fn settings(file: Option<&Path>) -> Result<Config, platform::config::ConfigError> {
+    config::load(file)
+}
+
+/// What handlers need besides the store.
+pub struct Context {
+    pub catalog: CatalogClient,
+}
+
+/// Builds the service, starts the award at each window's close and the relay that tells groups.
+pub async fn build(config: Config) -> anyhow::Result<Application> {
+    let timeout = Duration::from_millis(config.bidding.call_timeout_ms);
+    let context = web::Data::new(Context { catalog: CatalogClient::new(&config.bidding.catalog_url, timeout)? });
+    let app = Application::build_with(service(), config.service.clone(), move |cfg| {
+        cfg.app_data(context.clone());
+    })
+    .await?;
+    tokio::spawn(award::run(app.db().clone(), Duration::from_millis(config.bidding.award_every_ms)));
+    if let Some(relay) = Relay::new(app.db().clone(), config.bidding.subscriber.clone())? {
+        tokio::spawn(relay.run());
+    }
+    Ok(app)
+}

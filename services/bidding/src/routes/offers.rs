@@ -1,0 +1,249 @@
+//! Offers (PRODUCT.md B3): a supplier makes, revises and withdraws its own until the window
+//! closes. Sealed: before the award a supplier reads only its own offers and nobody else reads
+//! any; after it, the operator and the services read them all.
+
+use actix_web::{HttpResponse, delete, get, http::StatusCode, post, put, web};
+use chrono::NaiveDateTime;
+use contracts::bidding::{BidRequestState, NewOffer, Offer, OfferState};
+use domain::{SupplierId, Violations};
+use platform::{
+    ApiError,
+    auth::Authenticated,
+    db::{Db, DbConnection, Stored},
+    error::Problem,
+    idempotency::IdempotentRequest,
+    json::Json,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::{
+    access::{RequestReaders, SupplierOnly, supplier_scope},
+    db::{
+        offers::{self, OfferRow, Terms},
+        requests::{self, RequestRow},
+    },
+};
+
+/// The request an offer goes to, if `supplier` may offer on it now.
+fn open_for(
+    conn: &mut DbConnection,
+    id: Uuid,
+    supplier: SupplierId,
+    now: NaiveDateTime,
+) -> Result<RequestRow, ApiError> {
+    let request = requests::get(conn, id)?;
+    if request.supplier_id.0 != supplier {
+        return Err(ApiError::forbidden("this bid request is not for your products"));
+    }
+    if !request.takes_offers(now) {
+        return Err(ApiError::conflict("the bid window is closed"));
+    }
+    Ok(request)
+}
+
+/// The offer's terms, checked against the request: a price in its currency above zero and not
+/// above the ceiling, a minimum the quantity can take.
+fn terms(body: &NewOffer, request: &RequestRow) -> Result<Terms, ApiError> {
+    let mut v = Violations::new();
+    let price = body.unit_price.parse("unit_price", &mut v);
+    let (min, max) = (body.min_quantity.map_or(1, |m| m.get()), body.max_quantity.get());
+    v.check(min <= max, "min_quantity", "must not be above max_quantity");
+    v.check(
+        i64::from(min) <= request.quantity,
+        "min_quantity",
+        format!("the request is for {} units", request.quantity),
+    );
+    v.into_result()?;
+    let price = price.ok_or_else(|| ApiError::invalid_field("unit_price", "required"))?;
+    let mut v = Violations::new();
+    v.check(price.currency() == request.currency.0, "unit_price.currency", "must be the request's currency");
+    v.check(price.is_positive(), "unit_price.amount", "must be above zero");
+    let unit_price_minor = price.to_minor().map_err(ApiError::internal)?;
+    v.check(
+        unit_price_minor <= request.ceiling_minor,
+        "unit_price.amount",
+        format!("above the ceiling of {}", request.ceiling().amount()),
+    );
+    v.into_result()?;
+    Ok(Terms {
+        unit_price_minor,
+        min_quantity: min,
+        max_quantity: max,
+        delivery_days: body.delivery_days.get(),
+        terms: body.terms.as_ref().map(|t| t.as_str().to_owned()),
+    })
+}
+
+/// Makes an offer on an open bid request (B3). The answer carries the receipt the award will
+/// list.
+#[utoipa::path(
+    tag = "offers",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "The same key returns the same offer")),
+    request_body = NewOffer,
+    responses(
+        (status = 201, body = Offer),
+        (status = 403, description = "Not a request for this supplier's products", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The bid window is closed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid, or above the ceiling", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/bid-requests/{id}/offers")]
+#[tracing::instrument(skip_all, fields(bid_request.id = %id))]
+pub async fn submit_offer(
+    who: Authenticated<SupplierOnly>,
+    db: web::Data<Db>,
+    key: IdempotentRequest,
+    id: web::Path<Uuid>,
+    body: Json<NewOffer>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, body) = (id.into_inner(), body.into_inner());
+    let supplier = supplier_scope(&who)?.ok_or_else(|| ApiError::forbidden("suppliers make offers"))?;
+    let now = db.clock().now();
+    let offer = db
+        .transaction(move |conn| {
+            let request = open_for(conn, id, supplier, now)?;
+            let row = OfferRow::new(id, supplier, terms(&body, &request)?, request.currency.0, now);
+            offers::insert(conn, &row)?;
+            let offer = row.to_dto(request.currency.0)?;
+            key.complete(conn, StatusCode::CREATED, &offer)?;
+            Ok::<_, ApiError>(offer)
+        })
+        .await?;
+    tracing::info!(offer.id = %offer.id, "offer made");
+    Ok(HttpResponse::Created().json(offer))
+}
+
+/// Revises an active offer until the window closes: a new revision with a new receipt, made now
+/// (ties go to the earliest). The same terms again change nothing.
+#[utoipa::path(
+    tag = "offers",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("offer_id" = Uuid, Path)),
+    request_body = NewOffer,
+    responses(
+        (status = 200, body = Offer),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The window is closed, or the offer withdrawn", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/bid-requests/{id}/offers/{offer_id}")]
+#[tracing::instrument(skip_all)]
+pub async fn revise_offer(
+    who: Authenticated<SupplierOnly>,
+    db: web::Data<Db>,
+    path: web::Path<(Uuid, Uuid)>,
+    body: Json<NewOffer>,
+) -> Result<web::Json<Offer>, ApiError> {
+    let ((id, offer_id), body) = (path.into_inner(), body.into_inner());
+    let supplier = supplier_scope(&who)?.ok_or_else(|| ApiError::forbidden("suppliers revise offers"))?;
+    let now = db.clock().now();
+    let offer = db
+        .transaction(move |conn| {
+            let request = open_for(conn, id, supplier, now)?;
+            let mut row = offers::get_own(conn, id, offer_id, supplier)?;
+            if row.state.0 != OfferState::Active {
+                return Err(ApiError::conflict("the offer was withdrawn"));
+            }
+            let terms = terms(&body, &request)?;
+            if terms != row.terms() {
+                row.revise(terms, request.currency.0, now);
+                offers::save(conn, &row)?;
+            }
+            Ok::<_, ApiError>(row.to_dto(request.currency.0)?)
+        })
+        .await?;
+    Ok(web::Json(offer))
+}
+
+/// Withdraws an offer until the window closes; withdrawing it again changes nothing.
+#[utoipa::path(
+    tag = "offers",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("offer_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Offer),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The window is closed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/v1/bid-requests/{id}/offers/{offer_id}")]
+#[tracing::instrument(skip_all)]
+pub async fn withdraw_offer(
+    who: Authenticated<SupplierOnly>,
+    db: web::Data<Db>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<Offer>, ApiError> {
+    let (id, offer_id) = path.into_inner();
+    let supplier = supplier_scope(&who)?.ok_or_else(|| ApiError::forbidden("suppliers withdraw offers"))?;
+    let now = db.clock().now();
+    let offer = db
+        .transaction(move |conn| {
+            let request = open_for(conn, id, supplier, now)?;
+            let mut row = offers::get_own(conn, id, offer_id, supplier)?;
+            if row.state.0 == OfferState::Active {
+                row.state = Stored(OfferState::Withdrawn);
+                offers::save(conn, &row)?;
+            }
+            Ok::<_, ApiError>(row.to_dto(request.currency.0)?)
+        })
+        .await?;
+    Ok(web::Json(offer))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OfferFilter {
+    /// Only this supplier's offers; a supplier may name only itself.
+    pub supplier_id: Option<SupplierId>,
+}
+
+/// Lists a request's offers, oldest first. A supplier reads its own; the operator and the
+/// services read every one once the request is decided, none before (B3: sealed).
+#[utoipa::path(
+    tag = "offers",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), OfferFilter),
+    responses(
+        (status = 200, body = Vec<Offer>),
+        (status = 403, description = "Another supplier's offers, or any before the award", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/bid-requests/{id}/offers")]
+pub async fn list_offers(
+    who: Authenticated<RequestReaders>,
+    db: web::Data<Db>,
+    id: web::Path<Uuid>,
+    filter: web::Query<OfferFilter>,
+) -> Result<web::Json<Vec<Offer>>, ApiError> {
+    let id = id.into_inner();
+    let caller = supplier_scope(&who)?;
+    if let (Some(caller), Some(named)) = (caller, filter.supplier_id)
+        && caller != named
+    {
+        return Err(ApiError::forbidden("offers are sealed: a supplier reads only its own"));
+    }
+    let named = filter.supplier_id;
+    let (request, rows) = db
+        .run(move |conn| {
+            let request = requests::get(conn, id)?;
+            if caller.is_some_and(|s| s != request.supplier_id.0) {
+                return Err(ApiError::not_found(format!("bid request {id}")));
+            }
+            if caller.is_none() && request.state.0 == BidRequestState::Open {
+                return Err(ApiError::forbidden("offers are sealed until the award"));
+            }
+            let rows = offers::of_request(conn, id, caller.or(named))?;
+            Ok::<_, ApiError>((request, rows))
+        })
+        .await?;
+    let offers = rows.iter().map(|r| r.to_dto(request.currency.0)).collect::<Result<_, _>>()?;
+    Ok(web::Json(offers))
+}

@@ -1,0 +1,191 @@
+//! Bid requests (PRODUCT.md B1, B2): opened by groups or the operator for a product, listed to the
+//! suppliers who may offer on them.
+
+use actix_web::{HttpResponse, get, http::StatusCode, post, web};
+use contracts::{
+    bidding::{AwardRule, BestValueWeights, BidRequest, BidRequestPage, BidRequestState, NewBidRequest},
+    catalog::ProductStatus,
+};
+use domain::{ProductKind, Violations, award::MAX_QUANTITY};
+use platform::{
+    ApiError, ErrorCode,
+    auth::Authenticated,
+    db::{Db, Stored},
+    error::Problem,
+    idempotency::IdempotentRequest,
+    json::Json,
+    pagination::{PageParams, page},
+};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::{
+    Context,
+    access::{RequestReaders, ServiceOrOperator, supplier_scope},
+    db::requests::{self, RequestRow},
+};
+
+/// The longest a bid window may stay open.
+const MAX_WINDOW_DAYS: i64 = 90;
+const MAX_PRICE_WEIGHT: Decimal = Decimal::TEN;
+
+/// What the types do not say about weights: within range, present exactly for `best_value`.
+fn check_weights(body: &NewBidRequest, exponent: u32, v: &mut Violations) {
+    match (body.rule, &body.weights) {
+        (AwardRule::BestValue, None) => v.add("weights", "best_value needs price_weight and delivery_day_weight"),
+        (AwardRule::LowestPrice, Some(_)) => v.add("weights", "only best_value takes weights"),
+        (_, Some(BestValueWeights { price_weight, delivery_day_weight })) => {
+            v.check(
+                (Decimal::ZERO..=MAX_PRICE_WEIGHT).contains(price_weight),
+                "weights.price_weight",
+                "must be 0 to 10",
+            );
+            v.check(
+                !delivery_day_weight.is_sign_negative()
+                    && delivery_day_weight.scale() <= exponent
+                    && *delivery_day_weight < Decimal::from(domain::Money::LIMIT),
+                "weights.delivery_day_weight",
+                "must be an amount of the request's currency, not negative",
+            );
+        }
+        (AwardRule::LowestPrice, None) => {}
+    }
+}
+
+/// Opens a bid request for the pooled quantity of a product (B1). The product's supplier may
+/// offer; a `specification` product is refused until the catalog records which products meet one.
+#[utoipa::path(
+    tag = "bid requests",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same key returns the same request")),
+    request_body = NewBidRequest,
+    responses(
+        (status = 201, body = BidRequest),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The catalog could not be asked", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/bid-requests")]
+#[tracing::instrument(skip_all)]
+pub async fn create_bid_request(
+    who: Authenticated<ServiceOrOperator>,
+    db: web::Data<Db>,
+    context: web::Data<Context>,
+    key: IdempotentRequest,
+    body: Json<NewBidRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let now = db.clock().now();
+    let mut v = Violations::new();
+    let ceiling = body.ceiling.parse("ceiling", &mut v);
+    v.check(ceiling.is_some_and(|c| c.is_positive()) || ceiling.is_none(), "ceiling.amount", "must be above zero");
+    v.check(body.quantity.get() <= MAX_QUANTITY, "quantity", format!("at most {MAX_QUANTITY} units"));
+    let closes_at = body.closes_at.naive_utc();
+    v.check(closes_at > now, "closes_at", "must be in the future");
+    v.check(closes_at <= now + chrono::Duration::days(MAX_WINDOW_DAYS), "closes_at", "at most 90 days ahead");
+    if let Some(ceiling) = ceiling {
+        check_weights(&body, ceiling.currency().exponent(), &mut v);
+    }
+    v.into_result()?;
+    let ceiling = ceiling.ok_or_else(|| ApiError::invalid_field("ceiling", "required"))?;
+
+    let product = context
+        .catalog
+        .product(body.product_id)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error.cause = %e, "catalog read failed");
+            ApiError::new(ErrorCode::BadGateway, "catalog could not be reached; retry")
+        })?
+        .filter(|p| p.status == ProductStatus::Active)
+        .ok_or_else(|| ApiError::invalid_field("product_id", "no active product with this id"))?;
+    if product.kind == ProductKind::Specification {
+        return Err(ApiError::invalid_field(
+            "product_id",
+            "bid requests for a specification are not taken yet: name a specific product",
+        ));
+    }
+    if product.list_price.currency != ceiling.currency().code() {
+        return Err(ApiError::invalid_field("ceiling.currency", "must be the product's currency"));
+    }
+
+    let row = RequestRow {
+        id: Stored(Uuid::now_v7()),
+        group_id: body.group_id.map(Stored),
+        product_id: Stored(product.id),
+        supplier_id: Stored(product.supplier_id),
+        quantity: i64::from(body.quantity.get()),
+        currency: Stored(ceiling.currency()),
+        ceiling_minor: ceiling.to_minor().map_err(ApiError::internal)?,
+        closes_at,
+        rule: Stored(body.rule),
+        price_weight: body.weights.as_ref().map(|w| w.price_weight.to_string()),
+        delivery_day_weight: body.weights.as_ref().map(|w| w.delivery_day_weight.to_string()),
+        state: Stored(BidRequestState::Open),
+        created_by: who.subject.clone(),
+        created_at: now,
+        award: None,
+        decided_at: None,
+    };
+    let dto = row.to_dto()?;
+    let answer = dto.clone();
+    db.transaction(move |conn| {
+        requests::insert(conn, &row)?;
+        key.complete(conn, StatusCode::CREATED, &answer)?;
+        Ok::<_, ApiError>(())
+    })
+    .await?;
+    tracing::info!(bid_request.id = %dto.id, quantity = dto.quantity.get(), "bid request opened");
+    Ok(HttpResponse::Created().json(dto))
+}
+
+/// Lists bid requests, oldest first: a supplier sees the open ones it may offer on (B2), the
+/// operator and the services every one.
+#[utoipa::path(
+    tag = "bid requests",
+    security(("bearer" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, body = BidRequestPage),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/bid-requests")]
+pub async fn list_bid_requests(
+    who: Authenticated<RequestReaders>,
+    db: web::Data<Db>,
+    params: web::Query<PageParams>,
+) -> Result<web::Json<BidRequestPage>, ApiError> {
+    let (limit, after) = (params.limit()?, params.after_as::<Uuid>()?);
+    let supplier = supplier_scope(&who)?;
+    let rows = db.run(move |conn| requests::page(conn, supplier, after, limit)).await?;
+    let (rows, next_cursor) = page(rows, limit, |r| r.id.0.to_string());
+    let items = rows.iter().map(RequestRow::to_dto).collect::<Result<_, _>>()?;
+    Ok(web::Json(BidRequestPage { items, next_cursor }))
+}
+
+/// Reads one bid request: a supplier only one it may offer on.
+#[utoipa::path(
+    tag = "bid requests",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = BidRequest),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/bid-requests/{id}")]
+pub async fn get_bid_request(
+    who: Authenticated<RequestReaders>,
+    db: web::Data<Db>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<BidRequest>, ApiError> {
+    let id = id.into_inner();
+    let supplier = supplier_scope(&who)?;
+    let row = db.run(move |conn| requests::get(conn, id)).await?;
+    if supplier.is_some_and(|s| s != row.supplier_id.0) {
+        return Err(ApiError::not_found(format!("bid request {id}")));
+    }
+    Ok(web::Json(row.to_dto()?))
+}

@@ -1,0 +1,108 @@
+//! Offers (PRODUCT.md B3): made, revised and withdrawn by their supplier until the close; sealed.
+
+use platform::store_test;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::*;
+
+store_test!(b3_offers_are_sealed_until_the_award, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let seller = app.specific_seller("Northwind").await;
+    let rival = app.specific_seller("Southwind").await;
+    let id = app.open_request(&seller.product, 10, "50.00", json!({})).await["id"].as_str().unwrap().to_owned();
+    let made = app.offer(&id, &seller, offer("45.00", 1, 10, 2)).await;
+    let offers = format!("/v1/bid-requests/{id}/offers");
+
+    let own = app.call(Method::GET, &offers, &seller.token, None, 200).await;
+    assert_eq!(own.as_array().unwrap().len(), 1);
+    assert_eq!(own[0]["id"], made["id"]);
+    let named = format!("{offers}?supplier_id={}", seller.id);
+    assert_problem(app.send(Method::GET, &named, Some(&rival.token), None).await, 403).await;
+    assert_problem(app.send(Method::GET, &offers, Some(&rival.token), None).await, 404).await;
+    assert_problem(app.send(Method::GET, &offers, Some(&operator()), None).await, 403).await;
+    assert_problem(app.send(Method::GET, &offers, Some(&service()), None).await, 403).await;
+    assert_problem(app.send(Method::GET, &offers, Some(&shopper()), None).await, 403).await;
+    assert_problem(app.send(Method::GET, &offers, None, None).await, 401).await;
+
+    app.close_and_award(&id).await;
+    let all = app.call(Method::GET, &offers, &operator(), None, 200).await;
+    assert_eq!(all[0]["unit_price"]["amount"], "45.00");
+    assert_problem(app.send(Method::GET, &offers, Some(&shopper()), None).await, 403).await;
+});
+
+store_test!(b3_wrong_offers_are_refused_and_nothing_is_stored, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let seller = app.specific_seller("Northwind").await;
+    let rival = app.specific_seller("Southwind").await;
+    let id = app.open_request(&seller.product, 10, "50.00", json!({})).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/bid-requests/{id}/offers");
+    let post = |token: String, body: serde_json::Value| {
+        let path = path.clone();
+        let app = &app;
+        async move { app.send(Method::POST, &path, Some(&token), Some(&body)).await }
+    };
+
+    let above = assert_problem(post(seller.token.clone(), offer("50.01", 1, 10, 2)).await, 422).await;
+    assert!(above.to_string().contains("ceiling"), "{above}");
+    assert_problem(post(seller.token.clone(), offer("0.00", 1, 10, 2)).await, 422).await;
+    assert_problem(post(seller.token.clone(), offer("40.00", 11, 20, 2)).await, 422).await;
+    assert_problem(post(seller.token.clone(), offer("40.00", 5, 4, 2)).await, 422).await;
+    let dollars =
+        json!({ "unit_price": { "amount": "40.00", "currency": "USD" }, "max_quantity": 10, "delivery_days": 2 });
+    assert_problem(post(seller.token.clone(), dollars).await, 422).await;
+    assert_problem(post(seller.token.clone(), json!({ "unit_price": "40" })).await, 422).await;
+    assert_problem(post(rival.token.clone(), offer("40.00", 1, 10, 2)).await, 403).await;
+    assert_problem(post(operator(), offer("40.00", 1, 10, 2)).await, 403).await;
+    let unknown = format!("/v1/bid-requests/{}/offers", uuid::Uuid::now_v7());
+    assert_problem(app.send(Method::POST, &unknown, Some(&seller.token), Some(&offer("40.00", 1, 10, 2))).await, 404)
+        .await;
+    assert_eq!(app.call(Method::GET, &path, &seller.token, None, 200).await, json!([]), "nothing stored");
+
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_problem(post(seller.token.clone(), offer("40.00", 1, 10, 2)).await, 409).await;
+});
+
+store_test!(b3_offers_are_revised_and_withdrawn_until_the_close, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let seller = app.specific_seller("Northwind").await;
+    let id = app.open_request(&seller.product, 10, "50.00", json!({})).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/bid-requests/{id}/offers");
+
+    // X4: the same Idempotency-Key makes one offer.
+    let keyed = |key: &'static str| {
+        app.client
+            .post(format!("{}{path}", app.address))
+            .bearer_auth(&seller.token)
+            .header("Idempotency-Key", key)
+            .json(&offer("44.00", 1, 10, 3))
+    };
+    let first: serde_json::Value = keyed("offer-1").send().await.unwrap().json().await.unwrap();
+    let again = keyed("offer-1").send().await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.json::<serde_json::Value>().await.unwrap()["id"], first["id"]);
+    let one = format!("{path}/{}", first["id"].as_str().unwrap());
+
+    let revised = app.call(Method::PUT, &one, &seller.token, Some(&offer("42.00", 1, 10, 3)), 200).await;
+    assert_eq!(revised["revision"], 2);
+    assert_ne!(revised["receipt"]["digest"], first["receipt"]["digest"]);
+    let same = app.call(Method::PUT, &one, &seller.token, Some(&offer("42.00", 1, 10, 3)), 200).await;
+    assert_eq!(same["revision"], 2, "the same terms change nothing");
+    assert_problem(app.send(Method::PUT, &one, Some(&seller.token), Some(&offer("51.00", 1, 10, 3))).await, 422).await;
+
+    let second = app.offer(&id, &seller, offer("45.00", 1, 10, 3)).await;
+    let withdrawn = app.call(Method::DELETE, &one, &seller.token, None, 200).await;
+    assert_eq!(withdrawn["state"], "withdrawn");
+    app.call(Method::DELETE, &one, &seller.token, None, 200).await;
+    assert_problem(app.send(Method::PUT, &one, Some(&seller.token), Some(&offer("41.00", 1, 10, 3))).await, 409).await;
+
+    let award = app.close_and_award(&id).await;
+    assert_eq!(award["lots"][0]["offer_id"], second["id"], "a withdrawn offer is not awarded");
+    assert_eq!(award["considered"], json!([second["receipt"]["digest"]]));
+    assert_problem(
+        app.send(Method::DELETE, &format!("{path}/{}", second["id"].as_str().unwrap()), Some(&seller.token), None)
+            .await,
+        409,
+    )
+    .await;
+});

@@ -1,0 +1,72 @@
+//! Bid requests (PRODUCT.md B1, B2): opened by groups or the operator, listed to the suppliers
+//! who may offer.
+
+use platform::store_test;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+store_test!(b2_a_supplier_lists_the_requests_it_may_offer_on, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let seller = app.specific_seller("Northwind").await;
+    let rival = app.specific_seller("Southwind").await;
+    let request = app.open_request(&seller.product, 10, "50.00", json!({})).await;
+    let id = request["id"].as_str().unwrap();
+    assert_eq!(request["state"], "open");
+    assert_eq!(request["ceiling"], json!({ "amount": "50.00", "currency": "EUR" }));
+
+    let listed = |token: String| {
+        let app = &app;
+        async move { app.call(Method::GET, "/v1/bid-requests", &token, None, 200).await["items"].as_array().unwrap().len() }
+    };
+    assert_eq!(listed(seller.token.clone()).await, 1);
+    assert_eq!(listed(rival.token.clone()).await, 0);
+    assert_eq!(listed(operator()).await, 1);
+    assert_problem(app.send(Method::GET, &format!("/v1/bid-requests/{id}"), Some(&rival.token), None).await, 404).await;
+    assert_problem(app.send(Method::GET, "/v1/bid-requests", Some(&shopper()), None).await, 403).await;
+
+    app.close_and_award(id).await;
+    assert_eq!(listed(seller.token.clone()).await, 0, "a decided request is no longer listed to suppliers");
+});
+
+store_test!(b1_wrong_requests_are_refused, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let seller = app.specific_seller("Northwind").await;
+    let spec = app
+        .seller("Spec", json!({ "kind": "specification", "attributes": [{ "operator": "equals", "attribute": "colour", "value": "red" }] }))
+        .await;
+    let body = |product: &str, extra: Value| {
+        let mut body = json!({
+            "product_id": product,
+            "quantity": 10,
+            "ceiling": { "amount": "50.00", "currency": "EUR" },
+            "closes_at": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339(),
+        });
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let refused = |body: Value, token: String, status: u16| {
+        let app = &app;
+        async move {
+            assert_problem(app.send(Method::POST, "/v1/bid-requests", Some(&token), Some(&body)).await, status).await
+        }
+    };
+    let product = seller.product.as_str();
+    refused(body(product, json!({ "quantity": 65_536 })), service(), 422).await;
+    refused(body(product, json!({ "quantity": 0 })), service(), 422).await;
+    refused(body(product, json!({ "ceiling": { "amount": "0", "currency": "EUR" } })), service(), 422).await;
+    refused(body(product, json!({ "ceiling": { "amount": "50.00", "currency": "USD" } })), service(), 422).await;
+    refused(body(product, json!({ "closes_at": "2020-01-01T00:00:00Z" })), service(), 422).await;
+    refused(body(product, json!({ "rule": "best_value" })), service(), 422).await;
+    let weights = json!({ "weights": { "price_weight": "1", "delivery_day_weight": "0.5" } });
+    refused(body(product, weights), service(), 422).await;
+    let negative = json!({ "rule": "best_value", "weights": { "price_weight": "-1", "delivery_day_weight": "0.5" } });
+    refused(body(product, negative), service(), 422).await;
+    refused(body(&uuid::Uuid::now_v7().to_string(), json!({})), service(), 422).await;
+    refused(body(&spec.product, json!({})), operator(), 422).await;
+    refused(body(product, json!({})), seller.token.clone(), 403).await;
+    refused(body(product, json!({})), shopper(), 403).await;
+    let listed = app.call(Method::GET, "/v1/bid-requests", &operator(), None, 200).await;
+    assert_eq!(listed["items"], json!([]), "nothing stored");
+});
