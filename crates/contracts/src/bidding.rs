@@ -58,6 +58,20 @@ pub struct NewBidRequest {
     /// Required for `best_value`.
     #[serde(default)]
     pub weights: Option<BestValueWeights>,
+    /// B7, with `lowest_price`: the members' demands, each with the most it pays a unit. Their
+    /// quantities add up to `quantity`; the award then serves the most members whose maximum the
+    /// blended unit price respects (from the highest maximum down) at the least total cost.
+    #[serde(default)]
+    pub demands: Option<Vec<Demand>>,
+}
+
+/// One member's part of the pooled quantity (B7), by its place in the list only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Demand {
+    pub quantity: Count,
+    /// At most the request's ceiling.
+    pub max_unit_price: MoneyDto,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -81,6 +95,7 @@ pub struct BidRequest {
     pub closes_at: DateTime<Utc>,
     pub rule: AwardRule,
     pub weights: Option<BestValueWeights>,
+    pub demands: Option<Vec<Demand>>,
     pub state: BidRequestState,
     pub created_at: DateTime<Utc>,
 }
@@ -162,6 +177,9 @@ pub struct Award {
     pub rule: AwardRule,
     /// Empty when there is no award.
     pub lots: Vec<AwardLot>,
+    /// With demands (B7): the places in the request's `demands` of the members served; the lots
+    /// cover exactly their quantities.
+    pub served: Option<Vec<u32>>,
     /// What the lots cost together; absent when there is no award.
     pub total: Option<MoneyDto>,
     /// The receipt digest of every offer considered, sorted.

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use domain::ProductId;
+use domain::{ProductId, ProductKind, SupplierId};
 
-use crate::catalog::Product;
+use crate::catalog::{Product, ProductPage};
 
 /// Why a call to another service did not give an answer to use.
 #[derive(Debug, thiserror::Error)]
@@ -51,4 +51,42 @@ impl CatalogClient {
             status => Err(ClientError::Status { service: SERVICE, status }),
         }
     }
+
+    /// A supplier's listed products of `kind`, every page (at most [`MAX_PAGES`] of 200).
+    pub async fn products_of(&self, supplier: SupplierId, kind: ProductKind) -> Result<Vec<Product>, ClientError> {
+        const SERVICE: &str = "catalog";
+        let mut products = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut query = vec![
+                ("supplier_id", supplier.to_string()),
+                ("kind", kind.as_str().to_owned()),
+                ("limit", "200".to_owned()),
+            ];
+            query.extend(cursor.take().map(|c| ("cursor", c)));
+            let response = self
+                .http
+                .get(format!("{}/v1/products", self.base_url))
+                .query(&query)
+                .send()
+                .await
+                .map_err(|e| ClientError::Unreachable { service: SERVICE, cause: e.to_string() })?;
+            if !response.status().is_success() {
+                return Err(ClientError::Status { service: SERVICE, status: response.status().as_u16() });
+            }
+            let page: ProductPage = response
+                .json()
+                .await
+                .map_err(|e| ClientError::Unreadable { service: SERVICE, cause: e.to_string() })?;
+            products.extend(page.items);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(products)
+    }
 }
+
+/// The most pages of a list a client reads.
+pub const MAX_PAGES: usize = 20;

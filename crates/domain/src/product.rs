@@ -1,6 +1,6 @@
 //! The six product kinds a group can be formed around (PRODUCT.md C1; 000:15-18, 001:109-113).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -66,6 +66,19 @@ pub enum AttributeConstraint {
 }
 
 impl AttributeConstraint {
+    /// Whether a product with these properties meets the constraint: the attribute is there and
+    /// equals the value, is one of the values, or is a number at least or at most the value.
+    pub fn is_met_by(&self, properties: &BTreeMap<Name, Name>) -> bool {
+        let Some(actual) = properties.get(self.attribute()) else { return false };
+        let number = || actual.parse::<Decimal>().ok();
+        match self {
+            Self::Equals { value, .. } => actual == value,
+            Self::OneOf { values, .. } => values.contains(actual),
+            Self::AtLeast { value, .. } => number().is_some_and(|n| n >= *value),
+            Self::AtMost { value, .. } => number().is_some_and(|n| n <= *value),
+        }
+    }
+
     pub fn attribute(&self) -> &Name {
         match self {
             Self::Equals { attribute, .. }
@@ -97,6 +110,10 @@ pub enum ProductDetails {
         model: Option<Name>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sku: Option<Name>,
+        /// What the product is, attribute by attribute (`"ram_gb": "16"`): a specification's
+        /// constraints are checked against these.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        properties: BTreeMap<Name, Name>,
     },
     /// Work done rather than goods shipped (G11: confirmed, not shipped).
     Service,
@@ -111,6 +128,15 @@ pub enum ProductDetails {
 }
 
 impl ProductDetails {
+    /// Whether this product meets every constraint of a specification (C1): only a specific
+    /// product, by its properties.
+    pub fn meets(&self, specification: &[AttributeConstraint]) -> bool {
+        match self {
+            Self::Specific { properties, .. } => specification.iter().all(|c| c.is_met_by(properties)),
+            _ => false,
+        }
+    }
+
     pub fn kind(&self) -> ProductKind {
         match self {
             Self::Specific { .. } => ProductKind::Specific,
@@ -137,8 +163,9 @@ impl ProductDetails {
     pub fn validate(&self) -> Violations {
         let mut v = Violations::new();
         match self {
-            Self::Specific { model, sku, .. } => {
+            Self::Specific { model, sku, properties, .. } => {
                 v.check(model.is_some() || sku.is_some(), "model", "a model or a SKU is required");
+                v.check(properties.len() <= MAX_LIST, "properties", format!("at most {MAX_LIST}"));
             }
             Self::Service | Self::Option { .. } => {}
             Self::Specification { attributes } => {
@@ -214,6 +241,7 @@ struct RawDetails {
     manufacturer: Option<Name>,
     model: Option<Name>,
     sku: Option<Name>,
+    properties: Option<BTreeMap<Name, Name>>,
     attributes: Option<Vec<AttributeConstraint>>,
     alternatives: Option<Vec<ProductId>>,
     base_product_id: Option<ProductId>,
@@ -229,13 +257,14 @@ impl TryFrom<RawDetails> for ProductDetails {
             ("manufacturer", raw.manufacturer.is_some()),
             ("model", raw.model.is_some()),
             ("sku", raw.sku.is_some()),
+            ("properties", raw.properties.is_some()),
             ("attributes", raw.attributes.is_some()),
             ("alternatives", raw.alternatives.is_some()),
             ("base_product_id", raw.base_product_id.is_some()),
             ("components", raw.components.is_some()),
         ];
         let allowed: &[&str] = match kind {
-            ProductKind::Specific => &["manufacturer", "model", "sku"],
+            ProductKind::Specific => &["manufacturer", "model", "sku", "properties"],
             ProductKind::Service => &[],
             ProductKind::Specification => &["attributes"],
             ProductKind::AnyOf => &["alternatives"],
@@ -251,6 +280,7 @@ impl TryFrom<RawDetails> for ProductDetails {
                 manufacturer: raw.manufacturer.ok_or_else(|| required("manufacturer"))?,
                 model: raw.model,
                 sku: raw.sku,
+                properties: raw.properties.unwrap_or_default(),
             },
             ProductKind::Service => Self::Service,
             ProductKind::Specification => {
@@ -302,7 +332,12 @@ mod tests {
     fn c1_each_kind_rejects_its_incomplete_form() {
         let id = ProductId::generate();
         let bad = [
-            ProductDetails::Specific { manufacturer: Name::new("Acme").unwrap(), model: None, sku: None },
+            ProductDetails::Specific {
+                manufacturer: Name::new("Acme").unwrap(),
+                model: None,
+                sku: None,
+                properties: BTreeMap::new(),
+            },
             ProductDetails::Specification { attributes: vec![] },
             ProductDetails::AnyOf { alternatives: vec![id] },
             ProductDetails::AnyOf { alternatives: vec![id, id] },
@@ -345,5 +380,34 @@ mod tests {
         };
         assert_eq!(bundle.referenced_products(), vec![a, b]);
         assert!(ProductDetails::Service.referenced_products().is_empty());
+    }
+
+    // C1, B2: which specific products meet a specification.
+    #[test]
+    fn c1_a_specific_product_meets_a_specification_by_its_properties() {
+        let laptop: ProductDetails = serde_json::from_value(serde_json::json!({
+            "kind": "specific", "manufacturer": "Acme", "model": "X1",
+            "properties": { "ram_gb": "16", "colour": "red" }
+        }))
+        .unwrap();
+        let spec = |json: serde_json::Value| -> Vec<AttributeConstraint> { serde_json::from_value(json).unwrap() };
+        let met = spec(serde_json::json!([
+            { "operator": "at_least", "attribute": "ram_gb", "value": "8" },
+            { "operator": "at_most", "attribute": "ram_gb", "value": "16" },
+            { "operator": "equals", "attribute": "colour", "value": "red" },
+            { "operator": "one_of", "attribute": "colour", "values": ["red", "blue"] }
+        ]));
+        assert!(laptop.meets(&met));
+        for unmet in [
+            serde_json::json!([{ "operator": "at_least", "attribute": "ram_gb", "value": "32" }]),
+            serde_json::json!([{ "operator": "at_most", "attribute": "ram_gb", "value": "8" }]),
+            serde_json::json!([{ "operator": "equals", "attribute": "colour", "value": "Red" }]),
+            serde_json::json!([{ "operator": "one_of", "attribute": "colour", "values": ["blue"] }]),
+            serde_json::json!([{ "operator": "at_least", "attribute": "colour", "value": "1" }]),
+            serde_json::json!([{ "operator": "equals", "attribute": "weight_kg", "value": "2" }]),
+        ] {
+            assert!(!laptop.meets(&spec(unmet.clone())), "{unmet}");
+        }
+        assert!(!ProductDetails::Service.meets(&[]), "only specific products meet specifications");
     }
 }

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use contracts::bidding::{Award, AwardLot, AwardRule, BestValueWeights, BidRequestState, OfferState};
 use domain::{
     Count, Money,
-    award::{MAX_UNIT_COST, Tender, cheapest_cover},
+    award::{Demand, MAX_UNIT_COST, Tender, cheapest_cover, serve_most},
 };
 use platform::{
     db::{Db, DbConnection, StoreError},
@@ -79,7 +79,20 @@ pub fn solve(request: &RequestRow, offers: &[OfferRow], now: NaiveDateTime) -> R
     let tenders: Vec<Tender> = offers.iter().map(|o| tender(o, request.rule.0, weights.as_ref(), currency)).collect();
     let mut considered: Vec<String> = offers.iter().map(|o| o.digest.clone()).collect();
     considered.sort();
-    let cover = cheapest_cover(&tenders, request.quantity()?.get());
+    let (cover, served) = match request.demands()? {
+        Some(demands) => {
+            let demands: Vec<Demand> =
+                demands.iter().map(|d| Demand { quantity: d.quantity, max_unit_cost: d.max_minor }).collect();
+            match serve_most(&tenders, &demands) {
+                Some(service) => {
+                    let served = service.served.iter().map(|&i| u32::try_from(i).unwrap_or(u32::MAX)).collect();
+                    (Some(service.cover), Some(served))
+                }
+                None => (None, Some(Vec::new())),
+            }
+        }
+        None => (cheapest_cover(&tenders, request.quantity()?.get()), None),
+    };
     let mut lots = Vec::new();
     let mut total = Money::zero(currency);
     for &(index, quantity) in cover.as_ref().map(|c| c.lots.as_slice()).unwrap_or_default() {
@@ -101,6 +114,7 @@ pub fn solve(request: &RequestRow, offers: &[OfferRow], now: NaiveDateTime) -> R
         state: if awarded { BidRequestState::Awarded } else { BidRequestState::NoAward },
         rule: request.rule.0,
         lots,
+        served,
         total: awarded.then(|| total.into()),
         considered,
         decided_at: now.and_utc(),

@@ -6,6 +6,7 @@ pub mod access;
 pub mod award;
 pub mod config;
 pub mod db;
+pub mod eligibility;
 pub mod routes;
 
 use std::{path::Path, time::Duration};

@@ -116,7 +116,7 @@ impl ProductRecord {
     pub fn search_text(&self) -> String {
         let t = &self.terms;
         let mut text = format!("{} {}", t.name, t.description);
-        if let ProductDetails::Specific { manufacturer, model, sku } = &t.details {
+        if let ProductDetails::Specific { manufacturer, model, sku, .. } = &t.details {
             for part in [Some(manufacturer), model.as_ref(), sku.as_ref()].into_iter().flatten() {
                 text.push(' ');
                 text.push_str(part);

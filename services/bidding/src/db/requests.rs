@@ -1,9 +1,9 @@
 //! Bid requests (PRODUCT.md B1): opened by groups or the operator, closed by the award.
 
 use chrono::NaiveDateTime;
-use contracts::bidding::{Award, AwardRule, BestValueWeights, BidRequest, BidRequestState};
+use contracts::bidding::{Award, AwardRule, BestValueWeights, BidRequest, BidRequestState, Demand};
 use diesel::prelude::*;
-use domain::{Count, Currency, GroupId, Money, ProductId, SupplierId};
+use domain::{AttributeConstraint, Count, Currency, GroupId, Money, ProductDetails, ProductId, SupplierId};
 use platform::{
     ApiError,
     db::{DbConnection, StoreError, Stored},
@@ -32,6 +32,17 @@ pub struct RequestRow {
     pub created_at: NaiveDateTime,
     pub award: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
+    /// For a specification product: its constraints (JSON); any supplier meeting them may offer.
+    pub specification: Option<String>,
+    /// B7: the members' demands (JSON of [`StoredDemand`]).
+    pub demands: Option<String>,
+}
+
+/// A member's demand as stored: units and the most it pays a unit, in minor units.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct StoredDemand {
+    pub quantity: u32,
+    pub max_minor: i64,
 }
 
 impl RequestRow {
@@ -53,6 +64,23 @@ impl RequestRow {
         self.award.as_deref().map(|a| serde_json::from_str(a).map_err(corrupt)).transpose()
     }
 
+    pub fn demands(&self) -> Result<Option<Vec<StoredDemand>>, StoreError> {
+        self.demands.as_deref().map(|d| serde_json::from_str(d).map_err(corrupt)).transpose()
+    }
+
+    pub fn specification(&self) -> Result<Option<Vec<AttributeConstraint>>, StoreError> {
+        self.specification.as_deref().map(|s| serde_json::from_str(s).map_err(corrupt)).transpose()
+    }
+
+    /// Whether `supplier`, with these specific products, may offer on this request (B2): its own
+    /// product's, or a specification one of them meets.
+    pub fn is_for(&self, supplier: SupplierId, products: &[ProductDetails]) -> Result<bool, StoreError> {
+        Ok(match self.specification()? {
+            None => self.supplier_id.0 == supplier,
+            Some(specification) => products.iter().any(|p| p.meets(&specification)),
+        })
+    }
+
     /// Open and before its close: offers are taken.
     pub fn takes_offers(&self, now: NaiveDateTime) -> bool {
         self.state.0 == BidRequestState::Open && now < self.closes_at
@@ -68,6 +96,20 @@ impl RequestRow {
             closes_at: self.closes_at.and_utc(),
             rule: self.rule.0,
             weights: self.weights()?,
+            demands: self
+                .demands()?
+                .map(|demands| {
+                    demands
+                        .iter()
+                        .map(|d| {
+                            Ok(Demand {
+                                quantity: Count::new(d.quantity).map_err(corrupt)?,
+                                max_unit_price: Money::from_minor(d.max_minor, self.currency.0).into(),
+                            })
+                        })
+                        .collect::<Result<Vec<_>, StoreError>>()
+                })
+                .transpose()?,
             state: self.state.0,
             created_at: self.created_at.and_utc(),
         })
@@ -88,7 +130,9 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<RequestRow, ApiError> {
     find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("bid request {id}")))
 }
 
-/// A page of requests after `after`, oldest first: every one, or only one supplier's open ones.
+/// A page of requests after `after`, oldest first: every one, or for a supplier the open ones it
+/// may be able to offer on (its products', and every specification's, to check against its
+/// products).
 pub fn page(
     conn: &mut DbConnection,
     supplier: Option<SupplierId>,
@@ -98,7 +142,7 @@ pub fn page(
     let mut query = bid_requests::table.select(RequestRow::as_select()).order(bid_requests::id.asc()).into_boxed();
     if let Some(supplier) = supplier {
         query = query
-            .filter(bid_requests::supplier_id.eq(Stored(supplier)))
+            .filter(bid_requests::supplier_id.eq(Stored(supplier)).or(bid_requests::specification.is_not_null()))
             .filter(bid_requests::state.eq(Stored(BidRequestState::Open)));
     }
     if let Some(after) = after {

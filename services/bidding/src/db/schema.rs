@@ -18,6 +18,8 @@ diesel::table! {
         created_at -> Timestamp,
         award -> Nullable<Text>,
         decided_at -> Nullable<Timestamp>,
+        specification -> Nullable<Text>,
+        demands -> Nullable<Text>,
     }
 }
 

@@ -19,24 +19,26 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::{
+    Context,
     access::{RequestReaders, SupplierOnly, supplier_scope},
     db::{
         offers::{self, OfferRow, Terms},
         requests::{self, RequestRow},
     },
+    eligibility,
 };
 
-/// The request an offer goes to, if `supplier` may offer on it now.
-fn open_for(
-    conn: &mut DbConnection,
-    id: Uuid,
-    supplier: SupplierId,
-    now: NaiveDateTime,
-) -> Result<RequestRow, ApiError> {
-    let request = requests::get(conn, id)?;
-    if request.supplier_id.0 != supplier {
-        return Err(ApiError::forbidden("this bid request is not for your products"));
+/// Refuses a supplier that may not offer on the request (B2): 403, or 404 when there is none.
+async fn check_eligible(db: &Db, context: &Context, supplier: SupplierId, id: Uuid) -> Result<(), ApiError> {
+    match eligibility::request_for(db, context, supplier, id).await? {
+        (_, true) => Ok(()),
+        (_, false) => Err(ApiError::forbidden("this bid request is not for your products")),
     }
+}
+
+/// The request, if it takes offers `now`.
+fn open_at(conn: &mut DbConnection, id: Uuid, now: NaiveDateTime) -> Result<RequestRow, ApiError> {
+    let request = requests::get(conn, id)?;
     if !request.takes_offers(now) {
         return Err(ApiError::conflict("the bid window is closed"));
     }
@@ -96,16 +98,18 @@ fn terms(body: &NewOffer, request: &RequestRow) -> Result<Terms, ApiError> {
 pub async fn submit_offer(
     who: Authenticated<SupplierOnly>,
     db: web::Data<Db>,
+    context: web::Data<Context>,
     key: IdempotentRequest,
     id: web::Path<Uuid>,
     body: Json<NewOffer>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, body) = (id.into_inner(), body.into_inner());
     let supplier = supplier_scope(&who)?.ok_or_else(|| ApiError::forbidden("suppliers make offers"))?;
+    check_eligible(&db, &context, supplier, id).await?;
     let now = db.clock().now();
     let offer = db
         .transaction(move |conn| {
-            let request = open_for(conn, id, supplier, now)?;
+            let request = open_at(conn, id, now)?;
             let row = OfferRow::new(id, supplier, terms(&body, &request)?, request.currency.0, now);
             offers::insert(conn, &row)?;
             let offer = row.to_dto(request.currency.0)?;
@@ -137,15 +141,17 @@ pub async fn submit_offer(
 pub async fn revise_offer(
     who: Authenticated<SupplierOnly>,
     db: web::Data<Db>,
+    context: web::Data<Context>,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<NewOffer>,
 ) -> Result<web::Json<Offer>, ApiError> {
     let ((id, offer_id), body) = (path.into_inner(), body.into_inner());
     let supplier = supplier_scope(&who)?.ok_or_else(|| ApiError::forbidden("suppliers revise offers"))?;
+    check_eligible(&db, &context, supplier, id).await?;
     let now = db.clock().now();
     let offer = db
         .transaction(move |conn| {
-            let request = open_for(conn, id, supplier, now)?;
+            let request = open_at(conn, id, now)?;
             let mut row = offers::get_own(conn, id, offer_id, supplier)?;
             if row.state.0 != OfferState::Active {
                 return Err(ApiError::conflict("the offer was withdrawn"));
@@ -178,14 +184,16 @@ pub async fn revise_offer(
 pub async fn withdraw_offer(
     who: Authenticated<SupplierOnly>,
     db: web::Data<Db>,
+    context: web::Data<Context>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<Offer>, ApiError> {
     let (id, offer_id) = path.into_inner();
     let supplier = supplier_scope(&who)?.ok_or_else(|| ApiError::forbidden("suppliers withdraw offers"))?;
+    check_eligible(&db, &context, supplier, id).await?;
     let now = db.clock().now();
     let offer = db
         .transaction(move |conn| {
-            let request = open_for(conn, id, supplier, now)?;
+            let request = open_at(conn, id, now)?;
             let mut row = offers::get_own(conn, id, offer_id, supplier)?;
             if row.state.0 == OfferState::Active {
                 row.state = Stored(OfferState::Withdrawn);
@@ -220,6 +228,7 @@ pub struct OfferFilter {
 pub async fn list_offers(
     who: Authenticated<RequestReaders>,
     db: web::Data<Db>,
+    context: web::Data<Context>,
     id: web::Path<Uuid>,
     filter: web::Query<OfferFilter>,
 ) -> Result<web::Json<Vec<Offer>>, ApiError> {
@@ -230,13 +239,15 @@ pub async fn list_offers(
     {
         return Err(ApiError::forbidden("offers are sealed: a supplier reads only its own"));
     }
+    if let Some(caller) = caller
+        && !eligibility::request_for(&db, &context, caller, id).await?.1
+    {
+        return Err(ApiError::not_found(format!("bid request {id}")));
+    }
     let named = filter.supplier_id;
     let (request, rows) = db
         .run(move |conn| {
             let request = requests::get(conn, id)?;
-            if caller.is_some_and(|s| s != request.supplier_id.0) {
-                return Err(ApiError::not_found(format!("bid request {id}")));
-            }
             if caller.is_none() && request.state.0 == BidRequestState::Open {
                 return Err(ApiError::forbidden("offers are sealed until the award"));
             }

@@ -3,10 +3,10 @@
 
 use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 use contracts::{
-    bidding::{AwardRule, BestValueWeights, BidRequest, BidRequestPage, BidRequestState, NewBidRequest},
+    bidding::{AwardRule, BestValueWeights, BidRequest, BidRequestPage, BidRequestState, Demand, NewBidRequest},
     catalog::ProductStatus,
 };
-use domain::{ProductKind, Violations, award::MAX_QUANTITY};
+use domain::{Money, ProductDetails, Violations, award::MAX_QUANTITY};
 use platform::{
     ApiError, ErrorCode,
     auth::Authenticated,
@@ -22,7 +22,8 @@ use uuid::Uuid;
 use crate::{
     Context,
     access::{RequestReaders, ServiceOrOperator, supplier_scope},
-    db::requests::{self, RequestRow},
+    db::requests::{self, RequestRow, StoredDemand},
+    eligibility,
 };
 
 /// The longest a bid window may stay open.
@@ -52,8 +53,32 @@ fn check_weights(body: &NewBidRequest, exponent: u32, v: &mut Violations) {
     }
 }
 
+/// The most demands one request carries.
+const MAX_DEMANDS: usize = 10_000;
+
+/// B7's demands, checked: with `lowest_price`, each in the ceiling's currency, above zero and not
+/// above the ceiling, their quantities adding up to the request's.
+fn demands(given: &[Demand], body: &NewBidRequest, ceiling: Money) -> Result<Vec<StoredDemand>, ApiError> {
+    let mut v = Violations::new();
+    v.check(body.rule == AwardRule::LowestPrice, "demands", "members' maximums go with lowest_price");
+    v.list_len("demands", given.len(), 1, MAX_DEMANDS);
+    let total: u64 = given.iter().map(|d| u64::from(d.quantity.get())).sum();
+    v.check(total == u64::from(body.quantity.get()), "demands", "the quantities must add up to `quantity`");
+    let mut stored = Vec::with_capacity(given.len());
+    for (i, demand) in given.iter().enumerate() {
+        let field = format!("demands[{i}].max_unit_price");
+        let Some(max) = demand.max_unit_price.parse(&field, &mut v) else { continue };
+        let ok = max.currency() == ceiling.currency() && max.is_positive() && max.amount() <= ceiling.amount();
+        v.check(ok, format!("{field}.amount"), "above zero, in the ceiling's currency and not above it");
+        stored.push(StoredDemand { quantity: demand.quantity.get(), max_minor: max.to_minor().unwrap_or_default() });
+    }
+    v.into_result()?;
+    Ok(stored)
+}
+
 /// Opens a bid request for the pooled quantity of a product (B1). The product's supplier may
-/// offer; a `specification` product is refused until the catalog records which products meet one.
+/// offer, or for a `specification` product every supplier with a specific product whose
+/// `properties` meet it.
 #[utoipa::path(
     tag = "bid requests",
     security(("bearer" = [])),
@@ -89,6 +114,7 @@ pub async fn create_bid_request(
     }
     v.into_result()?;
     let ceiling = ceiling.ok_or_else(|| ApiError::invalid_field("ceiling", "required"))?;
+    let demands = body.demands.as_deref().map(|d| demands(d, &body, ceiling)).transpose()?;
 
     let product = context
         .catalog
@@ -100,12 +126,12 @@ pub async fn create_bid_request(
         })?
         .filter(|p| p.status == ProductStatus::Active)
         .ok_or_else(|| ApiError::invalid_field("product_id", "no active product with this id"))?;
-    if product.kind == ProductKind::Specification {
-        return Err(ApiError::invalid_field(
-            "product_id",
-            "bid requests for a specification are not taken yet: name a specific product",
-        ));
-    }
+    let specification = match &product.details {
+        ProductDetails::Specification { attributes } => {
+            Some(serde_json::to_string(attributes).map_err(ApiError::internal)?)
+        }
+        _ => None,
+    };
     if product.list_price.currency != ceiling.currency().code() {
         return Err(ApiError::invalid_field("ceiling.currency", "must be the product's currency"));
     }
@@ -127,6 +153,8 @@ pub async fn create_bid_request(
         created_at: now,
         award: None,
         decided_at: None,
+        specification,
+        demands: demands.map(|d| serde_json::to_string(&d)).transpose().map_err(ApiError::internal)?,
     };
     let dto = row.to_dto()?;
     let answer = dto.clone();
@@ -141,7 +169,8 @@ pub async fn create_bid_request(
 }
 
 /// Lists bid requests, oldest first: a supplier sees the open ones it may offer on (B2), the
-/// operator and the services every one.
+/// operator and the services every one. A supplier's page may hold fewer than `limit` items while
+/// a `next_cursor` follows.
 #[utoipa::path(
     tag = "bid requests",
     security(("bearer" = [])),
@@ -155,12 +184,16 @@ pub async fn create_bid_request(
 pub async fn list_bid_requests(
     who: Authenticated<RequestReaders>,
     db: web::Data<Db>,
+    context: web::Data<Context>,
     params: web::Query<PageParams>,
 ) -> Result<web::Json<BidRequestPage>, ApiError> {
     let (limit, after) = (params.limit()?, params.after_as::<Uuid>()?);
     let supplier = supplier_scope(&who)?;
     let rows = db.run(move |conn| requests::page(conn, supplier, after, limit)).await?;
-    let (rows, next_cursor) = page(rows, limit, |r| r.id.0.to_string());
+    let (mut rows, next_cursor) = page(rows, limit, |r| r.id.0.to_string());
+    if let Some(supplier) = supplier {
+        rows = eligibility::filter_for(&context, supplier, rows).await?;
+    }
     let items = rows.iter().map(RequestRow::to_dto).collect::<Result<_, _>>()?;
     Ok(web::Json(BidRequestPage { items, next_cursor }))
 }
@@ -179,13 +212,16 @@ pub async fn list_bid_requests(
 pub async fn get_bid_request(
     who: Authenticated<RequestReaders>,
     db: web::Data<Db>,
+    context: web::Data<Context>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<BidRequest>, ApiError> {
     let id = id.into_inner();
-    let supplier = supplier_scope(&who)?;
-    let row = db.run(move |conn| requests::get(conn, id)).await?;
-    if supplier.is_some_and(|s| s != row.supplier_id.0) {
-        return Err(ApiError::not_found(format!("bid request {id}")));
-    }
+    let row = match supplier_scope(&who)? {
+        Some(supplier) => match eligibility::request_for(&db, &context, supplier, id).await? {
+            (row, true) => row,
+            (_, false) => return Err(ApiError::not_found(format!("bid request {id}"))),
+        },
+        None => db.run(move |conn| requests::get(conn, id)).await?,
+    };
     Ok(web::Json(row.to_dto()?))
 }

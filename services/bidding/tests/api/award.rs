@@ -11,31 +11,46 @@ fn amount(v: &Value) -> &str {
     v["amount"].as_str().unwrap()
 }
 
-// The example: cheapest first would take 60 at 40.00 and 40 at 50.00 (4,400.00); the
-// optimal award is the two 50-unit offers at 43.00 (4,300.00).
+// The example: four suppliers whose products meet a specification offer 40.00 for exactly
+// 60, 43.00 for exactly 50 (twice) and 50.00 for up to 40. Cheapest first would take 60 + 40
+// (4,400.00); the optimal award is the two 50-unit offers (4,300.00).
 store_test!(b5_the_award_covers_the_quantity_at_the_least_cost, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
-    let seller = app.specific_seller("Northwind").await;
+    let spec = app
+        .seller("Spec", json!({ "kind": "specification", "attributes": [{ "operator": "equals", "attribute": "size", "value": "L" }] }))
+        .await;
+    let mut sellers = Vec::new();
+    for name in ["North", "East", "South", "West"] {
+        let details = json!({ "kind": "specific", "manufacturer": name, "model": "L1", "properties": { "size": "L" } });
+        sellers.push(app.seller(name, details).await);
+    }
     let request = app
-        .open_request(&seller.product, 100, "50.00", json!({ "group_id": "0190a8f2-0000-7000-8000-00000000000a" }))
+        .open_request(&spec.product, 100, "50.00", json!({ "group_id": "0190a8f2-0000-7000-8000-00000000000a" }))
         .await;
     let id = request["id"].as_str().unwrap();
+    let bodies =
+        [offer("40.00", 60, 60, 5), offer("43.00", 50, 50, 5), offer("43.00", 50, 50, 6), offer("50.00", 1, 40, 5)];
     let mut receipts = Vec::new();
-    for body in
-        [offer("40.00", 60, 60, 5), offer("43.00", 50, 50, 5), offer("43.00", 50, 50, 6), offer("50.00", 1, 40, 5)]
-    {
-        receipts.push(app.offer(id, &seller, body).await["receipt"].clone());
+    for (seller, body) in sellers.iter().zip(bodies) {
+        receipts.push(app.offer(id, seller, body).await["receipt"].clone());
     }
 
     let award = app.close_and_award(id).await;
     assert_eq!(award["state"], "awarded");
-    let lots: Vec<(String, u64)> = award["lots"]
+    let lots: Vec<(String, String, u64)> = award["lots"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| (amount(&l["unit_price"]).to_owned(), l["quantity"].as_u64().unwrap()))
+        .map(|l| {
+            (
+                l["supplier_id"].as_str().unwrap().to_owned(),
+                amount(&l["unit_price"]).to_owned(),
+                l["quantity"].as_u64().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(lots, [("43.00".to_owned(), 50), ("43.00".to_owned(), 50)]);
+    let winner = |i: usize| (sellers[i].id.to_string(), "43.00".to_owned(), 50);
+    assert_eq!(lots, [winner(1), winner(2)]);
     assert_eq!(amount(&award["total"]), "4300.00");
 
     // B6: each supplier checks its receipt against the award with any SHA-256.
@@ -104,4 +119,42 @@ store_test!(b6_the_award_is_published_only_once_made, |backend| async move {
     assert_eq!(amount(&published["total"]), "450.00");
     let anonymous = app.send(Method::GET, &format!("/v1/bid-requests/{id}/award"), None, None).await;
     assert_problem(anonymous, 401).await;
+});
+
+// B7: all 100 units would cost 60 × 40.00 + 40 × 45.00 = 4,200.00, 42.00 a unit, above the third
+// member's 41.00; the two members who pay up to 43.00 and 50.00 are served with the 60 at 40.00.
+store_test!(b7_the_award_serves_the_most_members_whose_maximum_it_respects, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let seller = app.specific_seller("Northwind").await;
+    let eur = |amount: &str| json!({ "amount": amount, "currency": "EUR" });
+    let demands = json!({ "demands": [
+        { "quantity": 30, "max_unit_price": eur("50.00") },
+        { "quantity": 30, "max_unit_price": eur("43.00") },
+        { "quantity": 40, "max_unit_price": eur("41.00") },
+    ] });
+    let request = app.open_request(&seller.product, 100, "50.00", demands).await;
+    let id = request["id"].as_str().unwrap().to_owned();
+    assert_eq!(request["demands"][2]["max_unit_price"], eur("41.00"));
+    let sixty = app.offer(&id, &seller, offer("40.00", 60, 60, 5)).await;
+    app.offer(&id, &seller, offer("45.00", 1, 100, 5)).await;
+
+    let award = app.close_and_award(&id).await;
+    assert_eq!(award["served"], json!([0, 1]));
+    assert_eq!(award["lots"].as_array().unwrap().len(), 1);
+    assert_eq!(award["lots"][0]["offer_id"], sixty["id"]);
+    assert_eq!(amount(&award["total"]), "2400.00");
+
+    let wrong = |demands: Value| {
+        let app = &app;
+        let product = seller.product.clone();
+        async move {
+            let body = json!({ "product_id": product, "quantity": 100, "ceiling": eur("50.00"),
+                "closes_at": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339(), "demands": demands });
+            assert_problem(app.send(Method::POST, "/v1/bid-requests", Some(&service()), Some(&body)).await, 422).await
+        }
+    };
+    wrong(json!([{ "quantity": 90, "max_unit_price": eur("45.00") }])).await;
+    wrong(json!([{ "quantity": 100, "max_unit_price": eur("50.01") }])).await;
+    wrong(json!([{ "quantity": 100, "max_unit_price": { "amount": "45.00", "currency": "USD" } }])).await;
+    wrong(json!([])).await;
 });

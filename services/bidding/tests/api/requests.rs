@@ -33,9 +33,6 @@ store_test!(b2_a_supplier_lists_the_requests_it_may_offer_on, |backend| async mo
 store_test!(b1_wrong_requests_are_refused, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
     let seller = app.specific_seller("Northwind").await;
-    let spec = app
-        .seller("Spec", json!({ "kind": "specification", "attributes": [{ "operator": "equals", "attribute": "colour", "value": "red" }] }))
-        .await;
     let body = |product: &str, extra: Value| {
         let mut body = json!({
             "product_id": product,
@@ -64,9 +61,43 @@ store_test!(b1_wrong_requests_are_refused, |backend| async move {
     let negative = json!({ "rule": "best_value", "weights": { "price_weight": "-1", "delivery_day_weight": "0.5" } });
     refused(body(product, negative), service(), 422).await;
     refused(body(&uuid::Uuid::now_v7().to_string(), json!({})), service(), 422).await;
-    refused(body(&spec.product, json!({})), operator(), 422).await;
     refused(body(product, json!({})), seller.token.clone(), 403).await;
     refused(body(product, json!({})), shopper(), 403).await;
     let listed = app.call(Method::GET, "/v1/bid-requests", &operator(), None, 200).await;
     assert_eq!(listed["items"], json!([]), "nothing stored");
+});
+
+// B2: a request for a specification reaches every supplier with a specific product meeting it,
+// and no other.
+store_test!(b2_a_specification_is_open_to_every_supplier_whose_product_meets_it, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let spec = app
+        .seller("Spec", json!({ "kind": "specification", "attributes": [{ "operator": "at_least", "attribute": "ram_gb", "value": "16" }] }))
+        .await;
+    let meets = app
+        .seller(
+            "Big",
+            json!({ "kind": "specific", "manufacturer": "Acme", "model": "B", "properties": { "ram_gb": "32" } }),
+        )
+        .await;
+    let short = app
+        .seller(
+            "Small",
+            json!({ "kind": "specific", "manufacturer": "Acme", "model": "S", "properties": { "ram_gb": "8" } }),
+        )
+        .await;
+    let id = app.open_request(&spec.product, 10, "50.00", json!({})).await["id"].as_str().unwrap().to_owned();
+
+    let listed = |token: String| {
+        let app = &app;
+        async move { app.call(Method::GET, "/v1/bid-requests", &token, None, 200).await["items"].as_array().unwrap().len() }
+    };
+    assert_eq!(listed(meets.token.clone()).await, 1);
+    assert_eq!(listed(short.token.clone()).await, 0);
+    assert_eq!(listed(spec.token.clone()).await, 0, "owning the specification is not having a product that meets it");
+    app.call(Method::GET, &format!("/v1/bid-requests/{id}"), &meets.token, None, 200).await;
+    assert_problem(app.send(Method::GET, &format!("/v1/bid-requests/{id}"), Some(&short.token), None).await, 404).await;
+    app.offer(&id, &meets, offer("45.00", 1, 10, 3)).await;
+    let path = format!("/v1/bid-requests/{id}/offers");
+    assert_problem(app.send(Method::POST, &path, Some(&short.token), Some(&offer("44.00", 1, 10, 3))).await, 403).await;
 });
