@@ -120,6 +120,27 @@ pub struct NewOffer {
     pub delivery_days: Count,
     #[serde(default)]
     pub terms: Option<Label>,
+    /// B4, a joint offer: the other suppliers tendering with this one and each one's share of the
+    /// units, in percent; the supplier making the offer keeps the rest (at least 1). The offer
+    /// counts once every partner has confirmed it; a revision asks them again.
+    #[serde(default)]
+    pub partners: Option<Vec<PartnerShare>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerShare {
+    pub supplier_id: SupplierId,
+    /// Percent of the units, 1 to 99.
+    pub share: Count,
+}
+
+/// A partner of a joint offer, and whether it has confirmed this revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Partner {
+    pub supplier_id: SupplierId,
+    pub share: Count,
+    pub confirmed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -145,6 +166,11 @@ pub struct Offer {
     pub revision: i64,
     /// When this revision was made: ties in the award go to the earliest.
     pub submitted_at: DateTime<Utc>,
+    /// A joint offer's partners (empty for an offer of one supplier); the maker's share is the
+    /// rest.
+    pub partners: Vec<Partner>,
+    /// Whether the award will consider it: active, and confirmed by every partner.
+    pub counts: bool,
     pub receipt: OfferReceipt,
 }
 
@@ -155,7 +181,8 @@ pub struct Offer {
 pub struct OfferReceipt {
     pub digest: String,
     pub salt: String,
-    /// The offer's terms as digested: `offer_id|bid_request_id|supplier_id|unit_price|currency|min|max|delivery_days|revision|terms`.
+    /// The offer's terms as digested:
+    /// `offer_id|bid_request_id|supplier_id|unit_price|currency|min|max|delivery_days|revision|partner=share,…|terms`.
     pub canonical: String,
 }
 
@@ -163,10 +190,19 @@ pub struct OfferReceipt {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AwardLot {
     pub offer_id: Uuid,
+    /// The supplier that made the offer.
     pub supplier_id: SupplierId,
     pub quantity: Count,
     pub unit_price: MoneyDto,
     pub delivery_days: Count,
+    /// Who delivers how many: the maker alone, or a joint offer's suppliers by their shares.
+    pub shares: Vec<LotShare>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LotShare {
+    pub supplier_id: SupplierId,
+    pub quantity: u32,
 }
 
 /// The published award (B6).
@@ -185,4 +221,21 @@ pub struct Award {
     /// The receipt digest of every offer considered, sorted.
     pub considered: Vec<String>,
     pub decided_at: DateTime<Utc>,
+}
+
+/// Where a supplier is told of the bid requests it may offer on (B2).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSupplierEndpoint {
+    /// A public http(s) URL.
+    #[schema(max_length = 2000)]
+    pub url: String,
+}
+
+/// A supplier's endpoint with the secret that signs what is sent to it: shown once.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SupplierEndpoint {
+    pub url: String,
+    /// `whsec_…`: verifies our calls (Standard Webhooks).
+    pub secret: String,
 }

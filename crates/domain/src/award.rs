@@ -237,6 +237,31 @@ impl Programme {
     }
 }
 
+/// A joint offer's lot split among its suppliers by their shares (B4): each gets quantity × its
+/// share ÷ the shares' total, rounded down, and the units left go one each to the largest
+/// remainders (the earlier supplier first on a tie), so the parts add up to the lot.
+pub fn split_by_shares(quantity: u32, shares: &[u32]) -> Vec<u32> {
+    let total: u64 = shares.iter().map(|&s| u64::from(s)).sum();
+    if total == 0 {
+        return vec![0; shares.len()];
+    }
+    let exact: Vec<(u64, u64)> = shares
+        .iter()
+        .map(|&s| {
+            let scaled = u64::from(quantity) * u64::from(s);
+            (scaled / total, scaled % total)
+        })
+        .collect();
+    let mut parts: Vec<u32> = exact.iter().map(|&(whole, _)| u32::try_from(whole).unwrap_or(u32::MAX)).collect();
+    let given: u64 = exact.iter().map(|&(whole, _)| whole).sum();
+    let mut by_remainder: Vec<usize> = (0..shares.len()).collect();
+    by_remainder.sort_by(|&a, &b| exact[b].1.cmp(&exact[a].1).then(a.cmp(&b)));
+    for &i in by_remainder.iter().take(usize::try_from(u64::from(quantity) - given).unwrap_or(0)) {
+        parts[i] += 1;
+    }
+    parts
+}
+
 /// A member's demand for B7: the units it wants and the most it pays per unit, in the tenders'
 /// cost units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,6 +382,26 @@ mod tests {
             (1i64..8, 0u32..5, 0u32..6).prop_map(|(cost, min, extra)| Tender { cost, min, max: min + extra }),
             0..7,
         )
+    }
+
+    #[test]
+    fn b4_a_joint_lot_is_split_by_shares() {
+        assert_eq!(split_by_shares(100, &[60, 40]), vec![60, 40]);
+        assert_eq!(split_by_shares(10, &[1, 1, 1]), vec![4, 3, 3]);
+        assert_eq!(split_by_shares(0, &[50, 50]), vec![0, 0]);
+    }
+
+    proptest! {
+        #[test]
+        fn b4_shares_add_up_to_the_lot_and_stay_within_a_unit_of_exact(quantity in 0u32..100_000, shares in prop::collection::vec(1u32..100, 1..8)) {
+            let parts = split_by_shares(quantity, &shares);
+            prop_assert_eq!(parts.iter().map(|&p| u64::from(p)).sum::<u64>(), u64::from(quantity));
+            let total: u64 = shares.iter().map(|&s| u64::from(s)).sum();
+            for (part, share) in parts.iter().zip(&shares) {
+                let exact = u64::from(quantity) * u64::from(*share);
+                prop_assert!(u64::from(*part) * total + total > exact && u64::from(*part) * total <= exact + total);
+            }
+        }
     }
 
     proptest! {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
-use contracts::bidding::{Award, AwardLot, AwardRule, BestValueWeights, BidRequestState, OfferState};
+use contracts::bidding::{Award, AwardLot, AwardRule, BestValueWeights, BidRequestState, LotShare};
 use domain::{
     Count, Money,
     award::{Demand, MAX_UNIT_COST, Tender, cheapest_cover, serve_most},
@@ -56,8 +56,12 @@ fn decide(conn: &mut DbConnection, id: Uuid, now: NaiveDateTime) -> Result<bool,
     if request.state.0 != BidRequestState::Open || request.closes_at > now {
         return Ok(false);
     }
-    let active: Vec<OfferRow> =
-        offers::of_request(conn, id, None)?.into_iter().filter(|o| o.state.0 == OfferState::Active).collect();
+    let mut active: Vec<OfferRow> = Vec::new();
+    for offer in offers::of_request(conn, id, None)? {
+        if offer.counts()? {
+            active.push(offer);
+        }
+    }
     let award = solve(&request, &active, now)?;
     if !requests::decide(conn, id, &award, now)? {
         return Ok(false);
@@ -71,8 +75,8 @@ fn decide(conn: &mut DbConnection, id: Uuid, now: NaiveDateTime) -> Result<bool,
     Ok(true)
 }
 
-/// The award over `offers` (active, in the order they were made): every one is considered, the
-/// solver picks the cover.
+/// The award over `offers` (those that count: active and confirmed by every partner, in the order
+/// they were made): every one is considered, the solver picks the cover.
 pub fn solve(request: &RequestRow, offers: &[OfferRow], now: NaiveDateTime) -> Result<Award, StoreError> {
     let currency = request.currency.0;
     let weights = request.weights()?;
@@ -106,6 +110,11 @@ pub fn solve(request: &RequestRow, offers: &[OfferRow], now: NaiveDateTime) -> R
             quantity: Count::new(quantity).map_err(|e| StoreError::Corrupt(anyhow::anyhow!("lot: {e}")))?,
             unit_price: unit_price.into(),
             delivery_days: offer.to_dto(currency)?.delivery_days,
+            shares: offer
+                .split(quantity)?
+                .into_iter()
+                .map(|(supplier_id, quantity)| LotShare { supplier_id, quantity })
+                .collect(),
         });
     }
     let awarded = cover.is_some();

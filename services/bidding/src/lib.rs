@@ -9,14 +9,15 @@ pub mod db;
 pub mod eligibility;
 pub mod routes;
 
-use std::{path::Path, time::Duration};
+use std::{path::Path, sync::Arc, time::Duration};
 
 use actix_web::web;
 use contracts::client::CatalogClient;
 use platform::{
     db::Migrations,
     openapi::EventDoc,
-    outbox::{self, Relay},
+    outbound::TargetPolicy,
+    outbox::{self, Relay, TargetResolver},
     server::{Application, ServiceDef},
 };
 
@@ -24,10 +25,15 @@ pub use config::{Config, DEFAULT_PORT, NAME};
 
 const MIGRATIONS: Migrations = platform::migrations!();
 
-/// What bidding tells its subscriber (groups).
+/// What bidding tells its subscriber (groups) and suppliers' endpoints.
 fn events() -> Vec<EventDoc> {
-    use contracts::bidding::Award;
+    use contracts::bidding::{Award, BidRequest};
     vec![
+        EventDoc::of::<BidRequest>(
+            "bid_request.opened",
+            "bid_request.opened",
+            "To a supplier's endpoint, signed with its secret: a bid request it may offer on opened",
+        ),
         EventDoc::of::<Award>("bid_request.awarded", "bid_request.awarded", "The window closed and the award was made"),
         EventDoc::of::<Award>(
             "bid_request.no_award",
@@ -61,16 +67,19 @@ pub struct Context {
     pub catalog: CatalogClient,
 }
 
-/// Builds the service, starts the award at each window's close and the relay that tells groups.
+/// Builds the service, starts the award at each window's close and the relay that tells groups
+/// and suppliers.
 pub async fn build(config: Config) -> anyhow::Result<Application> {
     let timeout = Duration::from_millis(config.bidding.call_timeout_ms);
     let context = web::Data::new(Context { catalog: CatalogClient::new(&config.bidding.catalog_url, timeout)? });
+    let policy = web::Data::new(TargetPolicy { allow_private: config.bidding.subscriber.allow_private_targets });
     let app = Application::build_with(service(), config.service.clone(), move |cfg| {
-        cfg.app_data(context.clone());
+        cfg.app_data(context.clone()).app_data(policy.clone());
     })
     .await?;
     tokio::spawn(award::run(app.db().clone(), Duration::from_millis(config.bidding.award_every_ms)));
-    if let Some(relay) = Relay::new(app.db().clone(), config.bidding.subscriber.clone())? {
+    let suppliers: TargetResolver = Arc::new(db::endpoints::resolve);
+    if let Some(relay) = Relay::with_targets(app.db().clone(), config.bidding.subscriber.clone(), Some(suppliers))? {
         tokio::spawn(relay.run());
     }
     Ok(app)

@@ -1,5 +1,6 @@
 //! The bidding storage: portable diesel queries over SQLite and PostgreSQL.
 
+pub mod endpoints;
 pub mod offers;
 pub mod requests;
 pub mod schema;

@@ -2,7 +2,7 @@
 //! award reads every offer of a request.
 
 use chrono::NaiveDateTime;
-use contracts::bidding::{Offer, OfferReceipt, OfferState};
+use contracts::bidding::{Offer, OfferReceipt, OfferState, Partner};
 use diesel::prelude::*;
 use domain::{Count, Currency, Money, SupplierId};
 use platform::{
@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{corrupt, schema::offers};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = offers)]
+#[diesel(table_name = offers, treat_none_as_null = true)]
 pub struct OfferRow {
     pub id: Stored<Uuid>,
     pub bid_request_id: Stored<Uuid>,
@@ -30,6 +30,17 @@ pub struct OfferRow {
     pub submitted_at: NaiveDateTime,
     pub salt: String,
     pub digest: String,
+    /// B4: a joint offer's partners (JSON of [`StoredPartner`]); none for one supplier's offer.
+    pub partners: Option<String>,
+}
+
+/// A joint offer's partner as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredPartner {
+    pub supplier_id: SupplierId,
+    /// Percent of the units.
+    pub share: u32,
+    pub confirmed: bool,
 }
 
 /// What an offer says, as a supplier sends it.
@@ -40,6 +51,8 @@ pub struct Terms {
     pub max_quantity: u32,
     pub delivery_days: u32,
     pub terms: Option<String>,
+    /// A joint offer's partners and their shares in percent.
+    pub partners: Vec<(SupplierId, u32)>,
 }
 
 fn count(n: i64) -> Result<Count, StoreError> {
@@ -63,6 +76,7 @@ impl OfferRow {
             submitted_at: now,
             salt: String::new(),
             digest: String::new(),
+            partners: None,
         };
         row.revise(terms, currency, now);
         row
@@ -75,6 +89,12 @@ impl OfferRow {
         self.max_quantity = i64::from(terms.max_quantity);
         self.delivery_days = i64::from(terms.delivery_days);
         self.terms = terms.terms;
+        let partners: Vec<StoredPartner> = terms
+            .partners
+            .iter()
+            .map(|&(supplier_id, share)| StoredPartner { supplier_id, share, confirmed: false })
+            .collect();
+        self.partners = (!partners.is_empty()).then(|| serde_json::to_string(&partners).unwrap_or_default());
         self.revision += 1;
         self.submitted_at = now;
         self.salt = hex::encode(Uuid::new_v4().as_bytes());
@@ -89,13 +109,53 @@ impl OfferRow {
             max_quantity: quantity(self.max_quantity),
             delivery_days: quantity(self.delivery_days),
             terms: self.terms.clone(),
+            partners: self.partners().unwrap_or_default().iter().map(|p| (p.supplier_id, p.share)).collect(),
         }
+    }
+
+    pub fn partners(&self) -> Result<Vec<StoredPartner>, StoreError> {
+        self.partners.as_deref().map_or(Ok(Vec::new()), |p| serde_json::from_str(p).map_err(corrupt))
+    }
+
+    /// Whether the award considers it: active, and confirmed by every partner.
+    pub fn counts(&self) -> Result<bool, StoreError> {
+        Ok(self.state.0 == OfferState::Active && self.partners()?.iter().all(|p| p.confirmed))
+    }
+
+    /// Whether `supplier` made the offer or is one of its partners.
+    pub fn involves(&self, supplier: SupplierId) -> Result<bool, StoreError> {
+        Ok(self.supplier_id.0 == supplier || self.partners()?.iter().any(|p| p.supplier_id == supplier))
+    }
+
+    /// Records `supplier`'s confirmation of this revision; `false` when it is not a partner.
+    pub fn confirm(&mut self, supplier: SupplierId) -> Result<bool, StoreError> {
+        let mut partners = self.partners()?;
+        let Some(partner) = partners.iter_mut().find(|p| p.supplier_id == supplier) else { return Ok(false) };
+        partner.confirmed = true;
+        self.partners = Some(serde_json::to_string(&partners).map_err(corrupt)?);
+        Ok(true)
+    }
+
+    /// Who delivers how many of `quantity` awarded units: the maker alone, or by the shares.
+    pub fn split(&self, quantity: u32) -> Result<Vec<(SupplierId, u32)>, StoreError> {
+        let partners = self.partners()?;
+        let partners_share: u32 = partners.iter().map(|p| p.share).sum();
+        let mut suppliers = vec![self.supplier_id.0];
+        let mut shares = vec![100u32.saturating_sub(partners_share)];
+        for partner in &partners {
+            suppliers.push(partner.supplier_id);
+            shares.push(partner.share);
+        }
+        let parts = domain::award::split_by_shares(quantity, &shares);
+        Ok(suppliers.into_iter().zip(parts).filter(|&(_, part)| part > 0).collect())
     }
 
     /// The offer's terms as digested; the free text comes last, so it cannot shift the rest.
     pub fn canonical(&self, currency: Currency) -> String {
+        let partners: Vec<String> =
+            self.partners().unwrap_or_default().iter().map(|p| format!("{}={}", p.supplier_id, p.share)).collect();
         format!(
-            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.id.0,
             self.bid_request_id.0,
             self.supplier_id.0,
@@ -105,6 +165,7 @@ impl OfferRow {
             self.max_quantity,
             self.delivery_days,
             self.revision,
+            partners.join(","),
             self.terms.as_deref().unwrap_or_default()
         )
     }
@@ -122,6 +183,18 @@ impl OfferRow {
             state: self.state.0,
             revision: self.revision,
             submitted_at: self.submitted_at.and_utc(),
+            partners: self
+                .partners()?
+                .into_iter()
+                .map(|p| {
+                    Ok(Partner {
+                        supplier_id: p.supplier_id,
+                        share: Count::new(p.share).map_err(corrupt)?,
+                        confirmed: p.confirmed,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?,
+            counts: self.counts()?,
             receipt: OfferReceipt {
                 digest: self.digest.clone(),
                 salt: self.salt.clone(),
@@ -163,20 +236,44 @@ pub fn get_own(conn: &mut DbConnection, request: Uuid, id: Uuid, supplier: Suppl
         .ok_or_else(|| ApiError::not_found(format!("offer {id}")))
 }
 
-/// A request's offers, oldest first: one supplier's, or (for the award and, after it, the
-/// operator) everyone's.
+/// A request's offers, oldest first: those one supplier made or is a partner of, or (for the
+/// award and, after it, the operator) everyone's.
 pub fn of_request(
     conn: &mut DbConnection,
     request: Uuid,
     supplier: Option<SupplierId>,
 ) -> Result<Vec<OfferRow>, StoreError> {
-    let mut query = offers::table
+    let rows: Vec<OfferRow> = offers::table
         .filter(offers::bid_request_id.eq(Stored(request)))
         .select(OfferRow::as_select())
         .order((offers::submitted_at.asc(), offers::id.asc()))
-        .into_boxed();
-    if let Some(supplier) = supplier {
-        query = query.filter(offers::supplier_id.eq(Stored(supplier)));
+        .load(conn)?;
+    let Some(supplier) = supplier else { return Ok(rows) };
+    let mut involving = Vec::new();
+    for row in rows {
+        if row.involves(supplier)? {
+            involving.push(row);
+        }
     }
-    Ok(query.load(conn)?)
+    Ok(involving)
+}
+
+/// An offer on `request` that names `supplier` as a partner, or a 404.
+pub fn get_as_partner(
+    conn: &mut DbConnection,
+    request: Uuid,
+    id: Uuid,
+    supplier: SupplierId,
+) -> Result<OfferRow, ApiError> {
+    let row = offers::table
+        .find(Stored(id))
+        .filter(offers::bid_request_id.eq(Stored(request)))
+        .select(OfferRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(StoreError::from)?;
+    match row {
+        Some(row) if row.partners()?.iter().any(|p| p.supplier_id == supplier) => Ok(row),
+        _ => Err(ApiError::not_found(format!("offer {id}"))),
+    }
 }

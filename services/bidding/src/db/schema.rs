@@ -38,8 +38,18 @@ diesel::table! {
         submitted_at -> Timestamp,
         salt -> Text,
         digest -> Text,
+        partners -> Nullable<Text>,
     }
 }
 
 diesel::joinable!(offers -> bid_requests (bid_request_id));
-diesel::allow_tables_to_appear_in_same_query!(bid_requests, offers);
+diesel::allow_tables_to_appear_in_same_query!(bid_requests, offers, supplier_endpoints);
+
+diesel::table! {
+    supplier_endpoints (supplier_id) {
+        supplier_id -> Text,
+        url -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -2,6 +2,7 @@
 //! with a token).
 
 mod award;
+mod endpoints;
 mod offers;
 mod requests;
 
@@ -15,7 +16,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(offers::list_offers)
         .service(offers::revise_offer)
         .service(offers::withdraw_offer)
+        .service(offers::confirm_offer)
         .service(award::get_award)
+        .service(endpoints::set_endpoint)
+        .service(endpoints::delete_endpoint)
         .service(platform::outbox::list_dead_letters)
         .service(platform::outbox::retry_dead_letter);
 }

@@ -45,12 +45,24 @@ fn open_at(conn: &mut DbConnection, id: Uuid, now: NaiveDateTime) -> Result<Requ
     Ok(request)
 }
 
+/// The most partners a joint offer names.
+const MAX_PARTNERS: usize = 10;
+
 /// The offer's terms, checked against the request: a price in its currency above zero and not
 /// above the ceiling, a minimum the quantity can take.
-fn terms(body: &NewOffer, request: &RequestRow) -> Result<Terms, ApiError> {
+fn terms(body: &NewOffer, request: &RequestRow, maker: SupplierId) -> Result<Terms, ApiError> {
     let mut v = Violations::new();
     let price = body.unit_price.parse("unit_price", &mut v);
     let (min, max) = (body.min_quantity.map_or(1, |m| m.get()), body.max_quantity.get());
+    let partners: Vec<(SupplierId, u32)> =
+        body.partners.iter().flatten().map(|p| (p.supplier_id, p.share.get())).collect();
+    v.list_len("partners", partners.len(), 0, MAX_PARTNERS);
+    let mut seen = std::collections::HashSet::from([maker]);
+    for (i, (supplier, _)) in partners.iter().enumerate() {
+        v.check(seen.insert(*supplier), format!("partners[{i}].supplier_id"), "listed twice, or the maker itself");
+    }
+    let shared: u64 = partners.iter().map(|&(_, share)| u64::from(share)).sum();
+    v.check(shared < 100, "partners", "the partners' shares must leave the maker at least 1 percent");
     v.check(min <= max, "min_quantity", "must not be above max_quantity");
     v.check(
         i64::from(min) <= request.quantity,
@@ -75,6 +87,7 @@ fn terms(body: &NewOffer, request: &RequestRow) -> Result<Terms, ApiError> {
         max_quantity: max,
         delivery_days: body.delivery_days.get(),
         terms: body.terms.as_ref().map(|t| t.as_str().to_owned()),
+        partners,
     })
 }
 
@@ -110,7 +123,7 @@ pub async fn submit_offer(
     let offer = db
         .transaction(move |conn| {
             let request = open_at(conn, id, now)?;
-            let row = OfferRow::new(id, supplier, terms(&body, &request)?, request.currency.0, now);
+            let row = OfferRow::new(id, supplier, terms(&body, &request, supplier)?, request.currency.0, now);
             offers::insert(conn, &row)?;
             let offer = row.to_dto(request.currency.0)?;
             key.complete(conn, StatusCode::CREATED, &offer)?;
@@ -156,7 +169,7 @@ pub async fn revise_offer(
             if row.state.0 != OfferState::Active {
                 return Err(ApiError::conflict("the offer was withdrawn"));
             }
-            let terms = terms(&body, &request)?;
+            let terms = terms(&body, &request, supplier)?;
             if terms != row.terms() {
                 row.revise(terms, request.currency.0, now);
                 offers::save(conn, &row)?;
@@ -257,4 +270,47 @@ pub async fn list_offers(
         .await?;
     let offers = rows.iter().map(|r| r.to_dto(request.currency.0)).collect::<Result<_, _>>()?;
     Ok(web::Json(offers))
+}
+
+/// A partner of a joint offer confirms its revision (B4); the offer counts once every partner
+/// has. Confirming again changes nothing.
+#[utoipa::path(
+    tag = "offers",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("offer_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Offer),
+        (status = 403, description = "Not a supplier that may offer on this request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such offer naming this supplier", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The window is closed, or the offer withdrawn", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/bid-requests/{id}/offers/{offer_id}/confirmation")]
+#[tracing::instrument(skip_all)]
+pub async fn confirm_offer(
+    who: Authenticated<SupplierOnly>,
+    db: web::Data<Db>,
+    context: web::Data<Context>,
+    key: IdempotentRequest,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<Offer>, ApiError> {
+    let (id, offer_id) = path.into_inner();
+    let supplier = supplier_scope(&who)?.ok_or_else(|| ApiError::forbidden("suppliers confirm offers"))?;
+    check_eligible(&db, &context, supplier, id).await?;
+    let now = db.clock().now();
+    let offer = db
+        .transaction(move |conn| {
+            let request = open_at(conn, id, now)?;
+            let mut row = offers::get_as_partner(conn, id, offer_id, supplier)?;
+            if row.state.0 != OfferState::Active {
+                return Err(ApiError::conflict("the offer was withdrawn"));
+            }
+            row.confirm(supplier)?;
+            offers::save(conn, &row)?;
+            let offer = row.to_dto(request.currency.0)?;
+            key.complete(conn, StatusCode::OK, &offer)?;
+            Ok::<_, ApiError>(offer)
+        })
+        .await?;
+    Ok(web::Json(offer))
 }

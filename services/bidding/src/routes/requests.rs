@@ -14,6 +14,7 @@ use platform::{
     error::Problem,
     idempotency::IdempotentRequest,
     json::Json,
+    outbox,
     pagination::{PageParams, page},
 };
 use rust_decimal::Decimal;
@@ -22,7 +23,10 @@ use uuid::Uuid;
 use crate::{
     Context,
     access::{RequestReaders, ServiceOrOperator, supplier_scope},
-    db::requests::{self, RequestRow, StoredDemand},
+    db::{
+        endpoints,
+        requests::{self, RequestRow, StoredDemand},
+    },
     eligibility,
 };
 
@@ -78,7 +82,7 @@ fn demands(given: &[Demand], body: &NewBidRequest, ceiling: Money) -> Result<Vec
 
 /// Opens a bid request for the pooled quantity of a product (B1). The product's supplier may
 /// offer, or for a `specification` product every supplier with a specific product whose
-/// `properties` meet it.
+/// `properties` meet it; those with an endpoint are told (`bid_request.opened`, B2).
 #[utoipa::path(
     tag = "bid requests",
     security(("bearer" = [])),
@@ -126,12 +130,12 @@ pub async fn create_bid_request(
         })?
         .filter(|p| p.status == ProductStatus::Active)
         .ok_or_else(|| ApiError::invalid_field("product_id", "no active product with this id"))?;
-    let specification = match &product.details {
-        ProductDetails::Specification { attributes } => {
-            Some(serde_json::to_string(attributes).map_err(ApiError::internal)?)
-        }
+    let constraints = match &product.details {
+        ProductDetails::Specification { attributes } => Some(attributes.as_slice()),
         _ => None,
     };
+    let to_tell = eligibility::to_tell(&db, &context, product.supplier_id, constraints).await?;
+    let specification = constraints.map(serde_json::to_string).transpose().map_err(ApiError::internal)?;
     if product.list_price.currency != ceiling.currency().code() {
         return Err(ApiError::invalid_field("ceiling.currency", "must be the product's currency"));
     }
@@ -160,6 +164,10 @@ pub async fn create_bid_request(
     let answer = dto.clone();
     db.transaction(move |conn| {
         requests::insert(conn, &row)?;
+        let lane = answer.id.to_string();
+        for supplier in &to_tell {
+            outbox::enqueue_to(conn, Some(&endpoints::target(*supplier)), &lane, "bid_request.opened", &answer)?;
+        }
         key.complete(conn, StatusCode::CREATED, &answer)?;
         Ok::<_, ApiError>(())
     })

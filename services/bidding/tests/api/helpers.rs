@@ -95,6 +95,12 @@ impl TestApp {
         json
     }
 
+    /// `method path` as `bearer`, asserting `status` for an answer without a body.
+    pub async fn call_empty(&self, method: Method, path: &str, bearer: &str, status: u16) {
+        let res = self.send(method.clone(), path, Some(bearer), None).await;
+        assert_eq!(res.status().as_u16(), status, "{method} {path}");
+    }
+
     /// Registers a supplier with a specific product (or the given details) in the catalog.
     pub async fn seller(&self, name: &str, details: Value) -> Seller {
         let registered = self

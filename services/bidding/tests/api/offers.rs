@@ -106,3 +106,57 @@ store_test!(b3_offers_are_revised_and_withdrawn_until_the_close, |backend| async
     )
     .await;
 });
+
+// B4: a joint offer counts once every partner confirmed it; a revision asks them again; the award
+// splits its lot by the shares.
+store_test!(b4_a_joint_offer_counts_once_every_partner_confirmed_it, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let spec = app
+        .seller("Spec", json!({ "kind": "specification", "attributes": [{ "operator": "equals", "attribute": "size", "value": "L" }] }))
+        .await;
+    let large =
+        |name: &str| json!({ "kind": "specific", "manufacturer": name, "model": "L", "properties": { "size": "L" } });
+    let maker = app.seller("Maker", large("Maker")).await;
+    let partner = app.seller("Partner", large("Partner")).await;
+    let bystander = app.seller("Bystander", large("Bystander")).await;
+    let outsider = app.seller("Outsider", json!({ "kind": "specific", "manufacturer": "O", "model": "S" })).await;
+    let id = app.open_request(&spec.product, 100, "50.00", json!({})).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/bid-requests/{id}/offers");
+
+    let joint = |price: &str, share: u32| {
+        let mut body = offer(price, 100, 100, 4);
+        body["partners"] = json!([{ "supplier_id": partner.id, "share": share }]);
+        body
+    };
+    let mut itself = offer("40.00", 1, 100, 4);
+    itself["partners"] = json!([{ "supplier_id": maker.id, "share": 10 }]);
+    assert_problem(app.send(Method::POST, &path, Some(&maker.token), Some(&itself)).await, 422).await;
+    assert_problem(app.send(Method::POST, &path, Some(&maker.token), Some(&joint("40.00", 100))).await, 422).await;
+
+    let made = app.offer(&id, &maker, joint("40.00", 40)).await;
+    assert_eq!(made["counts"], false);
+    assert_eq!(made["partners"], json!([{ "supplier_id": partner.id, "share": 40, "confirmed": false }]));
+    let cheaper_unconfirmed = app.offer(&id, &maker, joint("39.00", 40)).await;
+    let seen = app.call(Method::GET, &path, &partner.token, None, 200).await;
+    assert_eq!(seen.as_array().unwrap().len(), 2, "a partner reads the offers naming it");
+    assert_eq!(app.call(Method::GET, &path, &bystander.token, None, 200).await, json!([]));
+
+    let confirm = format!("{path}/{}/confirmation", made["id"].as_str().unwrap());
+    assert_problem(app.send(Method::POST, &confirm, Some(&outsider.token), None).await, 403).await;
+    assert_problem(app.send(Method::POST, &confirm, Some(&bystander.token), None).await, 404).await;
+    assert_eq!(app.call(Method::POST, &confirm, &partner.token, None, 200).await["counts"], true);
+
+    let one = format!("{path}/{}", made["id"].as_str().unwrap());
+    let revised = app.call(Method::PUT, &one, &maker.token, Some(&joint("41.00", 40)), 200).await;
+    assert_eq!(revised["counts"], false, "a revision asks the partners again");
+    assert_eq!(app.call(Method::POST, &confirm, &partner.token, None, 200).await["counts"], true);
+
+    let award = app.close_and_award(&id).await;
+    assert_eq!(award["lots"][0]["offer_id"], made["id"], "the cheaper offer was never confirmed");
+    assert_eq!(
+        award["lots"][0]["shares"],
+        json!([{ "supplier_id": maker.id, "quantity": 60 }, { "supplier_id": partner.id, "quantity": 40 }])
+    );
+    assert_eq!(award["considered"].as_array().unwrap().len(), 1);
+    assert!(!award["considered"].to_string().contains(cheaper_unconfirmed["receipt"]["digest"].as_str().unwrap()));
+});

@@ -101,3 +101,55 @@ store_test!(b2_a_specification_is_open_to_every_supplier_whose_product_meets_it,
     let path = format!("/v1/bid-requests/{id}/offers");
     assert_problem(app.send(Method::POST, &path, Some(&short.token), Some(&offer("44.00", 1, 10, 3))).await, 403).await;
 });
+
+// B2: a supplier with an endpoint is told, signed with its own secret, of each request it may
+// offer on when it opens, and of no other.
+store_test!(b2_suppliers_are_told_when_a_request_they_may_offer_on_opens, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let spec = app
+        .seller("Spec", json!({ "kind": "specification", "attributes": [{ "operator": "equals", "attribute": "size", "value": "L" }] }))
+        .await;
+    let meets = app
+        .seller(
+            "Large",
+            json!({ "kind": "specific", "manufacturer": "L", "model": "L", "properties": { "size": "L" } }),
+        )
+        .await;
+    let other = app
+        .seller(
+            "Small",
+            json!({ "kind": "specific", "manufacturer": "S", "model": "S", "properties": { "size": "S" } }),
+        )
+        .await;
+    let mut receivers = Vec::new();
+    for seller in [&meets, &other] {
+        let receiver = platform::testing::WebhookReceiver::start().await;
+        let endpoint = json!({ "url": receiver.url });
+        let set = app.call(Method::PUT, "/v1/supplier-endpoint", &seller.token, Some(&endpoint), 200).await;
+        receiver.set_secret(set["secret"].as_str().unwrap());
+        receivers.push(receiver);
+    }
+    assert_problem(
+        app.send(Method::PUT, "/v1/supplier-endpoint", Some(&operator()), Some(&json!({ "url": "http://x.example" })))
+            .await,
+        403,
+    )
+    .await;
+    assert_problem(
+        app.send(Method::PUT, "/v1/supplier-endpoint", Some(&meets.token), Some(&json!({ "url": "not a url" }))).await,
+        422,
+    )
+    .await;
+
+    let own = app.open_request(&other.product, 5, "50.00", json!({})).await;
+    let wanted = app.open_request(&spec.product, 10, "50.00", json!({})).await;
+    let told = receivers[0].wait_for("bid_request.opened", |e| e["data"]["id"] == wanted["id"]).await;
+    assert_eq!(told["data"]["quantity"], 10);
+    receivers[1].wait_for("bid_request.opened", |e| e["data"]["id"] == own["id"]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let opened = |i: usize| receivers[i].received().iter().filter(|(_, e)| e["type"] == "bid_request.opened").count();
+    assert_eq!((opened(0), opened(1)), (1, 1), "each told only of what it may offer on");
+
+    app.call_empty(Method::DELETE, "/v1/supplier-endpoint", &meets.token, 204).await;
+    assert_problem(app.send(Method::DELETE, "/v1/supplier-endpoint", Some(&meets.token), None).await, 404).await;
+});
