@@ -199,6 +199,17 @@ pub struct AwardLot {
     pub shares: Vec<LotShare>,
 }
 
+/// A member served by an award with demands (B7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ServedMember {
+    /// Its place in the request's `demands`.
+    pub demand: u32,
+    pub quantity: Count,
+    pub charge: MoneyDto,
+    /// Who ships how many of its units.
+    pub parts: Vec<LotShare>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LotShare {
     pub supplier_id: SupplierId,
@@ -213,9 +224,10 @@ pub struct Award {
     pub rule: AwardRule,
     /// Empty when there is no award.
     pub lots: Vec<AwardLot>,
-    /// With demands (B7): the places in the request's `demands` of the members served; the lots
-    /// cover exactly their quantities.
-    pub served: Option<Vec<u32>>,
+    /// With demands (B7): each member served, by its place in the request's `demands`, with its
+    /// charge (its share of the total by units, to the minor unit, adding up to the total) and
+    /// which winners ship its units. The lots cover exactly the members served.
+    pub members: Option<Vec<ServedMember>>,
     /// What the lots cost together; absent when there is no award.
     pub total: Option<MoneyDto>,
     /// The receipt digest of every offer considered, sorted.

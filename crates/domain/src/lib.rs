@@ -1,6 +1,7 @@
 //! Pure types and rules shared by every groupbuy service: money, identifiers, the product kinds
 //! and the pricing rules. Nothing here performs I/O, so the rules can be tested exhaustively.
 
+pub mod auction;
 pub mod award;
 pub mod bounded;
 pub mod bulk;

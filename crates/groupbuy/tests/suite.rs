@@ -16,6 +16,11 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// A free port for each service, in the order catalog, groups, payments, shipping, bidding.
+fn suite_ports() -> [(&'static str, u16); 5] {
+    ["catalog", "groups", "payments", "shipping", "bidding"].map(|name| (name, free_port()))
+}
+
 /// Starts the launcher and waits until it says the suite is up.
 fn up(data_dir: &Path, ports: &[(&str, u16)]) -> Child {
     let mut command = Command::new(env!("CARGO_BIN_EXE_groupbuy"));
@@ -57,13 +62,7 @@ fn serving(port: u16) -> bool {
 #[test]
 fn x8_the_services_die_with_a_killed_launcher_and_a_restart_works() {
     let data_dir = std::env::temp_dir().join(format!("groupbuy-launcher-{}", uuid::Uuid::new_v4()));
-    let ports = [
-        ("catalog", free_port()),
-        ("groups", free_port()),
-        ("payments", free_port()),
-        ("shipping", free_port()),
-        ("bidding", free_port()),
-    ];
+    let ports = suite_ports();
 
     let mut first = up(&data_dir, &ports);
     assert!(ports.iter().all(|(_, port)| serving(*port)));
@@ -286,13 +285,7 @@ async fn x4_through_sigkills_every_key_has_one_effect_and_the_books_balance() {
     let seed = crash_seed();
     println!("crash test seed {seed} (replay with GROUPBUY_CRASH_SEED={seed})");
     let data_dir = std::env::temp_dir().join(format!("groupbuy-crash-{}", uuid::Uuid::new_v4()));
-    let ports = [
-        ("catalog", free_port()),
-        ("groups", free_port()),
-        ("payments", free_port()),
-        ("shipping", free_port()),
-        ("bidding", free_port()),
-    ];
+    let ports = suite_ports();
     let [catalog, _groups, payments, shipping, _bidding] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
     let launcher = std::sync::Arc::new(std::sync::Mutex::new(up(&data_dir, &ports)));
 
@@ -394,13 +387,7 @@ async fn g6_a_close_killed_half_way_finishes_once_after_restarts() {
     let seed = crash_seed();
     let data_dir = std::env::temp_dir().join(format!("groupbuy-close-crash-{}", uuid::Uuid::new_v4()));
     println!("close crash seed {seed} (replay with GROUPBUY_CRASH_SEED={seed}); logs in {}", data_dir.display());
-    let ports = [
-        ("catalog", free_port()),
-        ("groups", free_port()),
-        ("payments", free_port()),
-        ("shipping", free_port()),
-        ("bidding", free_port()),
-    ];
+    let ports = suite_ports();
     let [catalog, groups, payments, shipping, _bidding] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
     let mut launcher = up(&data_dir, &ports);
 
@@ -474,13 +461,7 @@ async fn g4_bulk_favors_are_refunded_once_through_kills() {
     let seed = crash_seed();
     let data_dir = std::env::temp_dir().join(format!("groupbuy-bulk-crash-{}", uuid::Uuid::new_v4()));
     println!("bulk crash seed {seed} (replay with GROUPBUY_CRASH_SEED={seed}); logs in {}", data_dir.display());
-    let ports = [
-        ("catalog", free_port()),
-        ("groups", free_port()),
-        ("payments", free_port()),
-        ("shipping", free_port()),
-        ("bidding", free_port()),
-    ];
+    let ports = suite_ports();
     let [catalog, groups, payments, shipping, _bidding] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
     let mut launcher = up(&data_dir, &ports);
 

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
-use contracts::bidding::{Award, AwardLot, AwardRule, BestValueWeights, BidRequestState, LotShare};
+use contracts::bidding::{Award, AwardLot, AwardRule, BestValueWeights, BidRequestState, LotShare, ServedMember};
 use domain::{
-    Count, Money,
+    Count, Money, auction,
     award::{Demand, MAX_UNIT_COST, Tender, cheapest_cover, serve_most},
 };
 use platform::{
@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::db::{
     offers::{self, OfferRow},
-    requests::{self, RequestRow},
+    requests::{self, RequestRow, StoredDemand},
 };
 
 /// Awards due requests every `every`, for ever.
@@ -83,15 +83,13 @@ pub fn solve(request: &RequestRow, offers: &[OfferRow], now: NaiveDateTime) -> R
     let tenders: Vec<Tender> = offers.iter().map(|o| tender(o, request.rule.0, weights.as_ref(), currency)).collect();
     let mut considered: Vec<String> = offers.iter().map(|o| o.digest.clone()).collect();
     considered.sort();
-    let (cover, served) = match request.demands()? {
+    let demands = request.demands()?;
+    let (cover, served) = match &demands {
         Some(demands) => {
             let demands: Vec<Demand> =
                 demands.iter().map(|d| Demand { quantity: d.quantity, max_unit_cost: d.max_minor }).collect();
             match serve_most(&tenders, &demands) {
-                Some(service) => {
-                    let served = service.served.iter().map(|&i| u32::try_from(i).unwrap_or(u32::MAX)).collect();
-                    (Some(service.cover), Some(served))
-                }
+                Some(service) => (Some(service.cover), Some(service.served)),
                 None => (None, Some(Vec::new())),
             }
         }
@@ -118,16 +116,62 @@ pub fn solve(request: &RequestRow, offers: &[OfferRow], now: NaiveDateTime) -> R
         });
     }
     let awarded = cover.is_some();
+    let members = match (demands, served) {
+        (Some(demands), Some(served)) => Some(members(&demands, &served, &lots, total)?),
+        _ => None,
+    };
     Ok(Award {
         bid_request_id: request.id.0,
         state: if awarded { BidRequestState::Awarded } else { BidRequestState::NoAward },
         rule: request.rule.0,
         lots,
-        served,
+        members,
         total: awarded.then(|| total.into()),
         considered,
         decided_at: now.and_utc(),
     })
+}
+
+/// The members served (B7): each one's charge, its share of `total` by units, and which winners
+/// ship its units, the lots' shares poured into the members in order.
+fn members(
+    demands: &[StoredDemand],
+    served: &[usize],
+    lots: &[AwardLot],
+    total: Money,
+) -> Result<Vec<ServedMember>, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(anyhow::anyhow!("award members: {what}"));
+    let quantities: Vec<u32> = served
+        .iter()
+        .map(|&i| demands.get(i).map(|d| d.quantity))
+        .collect::<Option<_>>()
+        .ok_or_else(|| corrupt("demand"))?;
+    let parts: Vec<&LotShare> = lots.iter().flat_map(|lot| &lot.shares).collect();
+    let part_units: Vec<u32> = parts.iter().map(|p| p.quantity).collect();
+    let allocation = auction::allocate(&part_units, &quantities).ok_or_else(|| corrupt("lots and members differ"))?;
+    let charges = auction::charges(total.to_minor().map_err(|_| corrupt("total"))?, &quantities);
+    served
+        .iter()
+        .zip(quantities)
+        .zip(charges)
+        .zip(allocation)
+        .map(|(((&demand, quantity), charge), allocated)| {
+            let mut shipped: Vec<LotShare> = Vec::new();
+            for (part, units) in allocated {
+                let supplier_id = parts[part].supplier_id;
+                match shipped.iter_mut().find(|s| s.supplier_id == supplier_id) {
+                    Some(share) => share.quantity += units,
+                    None => shipped.push(LotShare { supplier_id, quantity: units }),
+                }
+            }
+            Ok(ServedMember {
+                demand: u32::try_from(demand).map_err(|_| corrupt("demand"))?,
+                quantity: Count::new(quantity).map_err(|_| corrupt("quantity"))?,
+                charge: Money::from_minor(charge, total.currency()).into(),
+                parts: shipped,
+            })
+        })
+        .collect()
 }
 
 /// What the rule weighs a unit of `offer` at, in minor units: its price, or for `best_value` the

@@ -8,7 +8,7 @@ use contracts::bidding::{BidRequestState, NewOffer, Offer, OfferState};
 use domain::{SupplierId, Violations};
 use platform::{
     ApiError,
-    auth::Authenticated,
+    auth::{Authenticated, Principal},
     db::{Db, DbConnection, Stored},
     error::Problem,
     idempotency::IdempotentRequest,
@@ -43,6 +43,38 @@ fn open_at(conn: &mut DbConnection, id: Uuid, now: NaiveDateTime) -> Result<Requ
         return Err(ApiError::conflict("the bid window is closed"));
     }
     Ok(request)
+}
+
+/// Runs `change` in one transaction on an offer of an open request that the calling supplier may
+/// offer on, found by `find` (its own offer, or one naming it as a partner); the offer afterwards.
+async fn change_offer(
+    db: &Db,
+    context: &Context,
+    who: &Principal,
+    (id, offer_id): (Uuid, Uuid),
+    find: fn(&mut DbConnection, Uuid, Uuid, SupplierId) -> Result<OfferRow, ApiError>,
+    change: impl FnOnce(&mut DbConnection, &mut OfferRow, &RequestRow, SupplierId, NaiveDateTime) -> Result<(), ApiError>
+    + Send
+    + 'static,
+) -> Result<Offer, ApiError> {
+    let supplier = supplier_scope(who)?.ok_or_else(|| ApiError::forbidden("only suppliers change offers"))?;
+    check_eligible(db, context, supplier, id).await?;
+    let now = db.clock().now();
+    db.transaction(move |conn| {
+        let request = open_at(conn, id, now)?;
+        let mut row = find(conn, id, offer_id, supplier)?;
+        change(conn, &mut row, &request, supplier, now)?;
+        Ok::<_, ApiError>(row.to_dto(request.currency.0)?)
+    })
+    .await
+}
+
+/// Refuses a change to a withdrawn offer.
+fn still_active(row: &OfferRow) -> Result<(), ApiError> {
+    match row.state.0 {
+        OfferState::Active => Ok(()),
+        OfferState::Withdrawn => Err(ApiError::conflict("the offer was withdrawn")),
+    }
 }
 
 /// The most partners a joint offer names.
@@ -158,25 +190,17 @@ pub async fn revise_offer(
     path: web::Path<(Uuid, Uuid)>,
     body: Json<NewOffer>,
 ) -> Result<web::Json<Offer>, ApiError> {
-    let ((id, offer_id), body) = (path.into_inner(), body.into_inner());
-    let supplier = supplier_scope(&who)?.ok_or_else(|| ApiError::forbidden("suppliers revise offers"))?;
-    check_eligible(&db, &context, supplier, id).await?;
-    let now = db.clock().now();
-    let offer = db
-        .transaction(move |conn| {
-            let request = open_at(conn, id, now)?;
-            let mut row = offers::get_own(conn, id, offer_id, supplier)?;
-            if row.state.0 != OfferState::Active {
-                return Err(ApiError::conflict("the offer was withdrawn"));
-            }
-            let terms = terms(&body, &request, supplier)?;
-            if terms != row.terms() {
-                row.revise(terms, request.currency.0, now);
-                offers::save(conn, &row)?;
-            }
-            Ok::<_, ApiError>(row.to_dto(request.currency.0)?)
-        })
-        .await?;
+    let (path, body) = (path.into_inner(), body.into_inner());
+    let offer = change_offer(&db, &context, &who, path, offers::get_own, move |conn, row, request, supplier, now| {
+        still_active(row)?;
+        let terms = terms(&body, request, supplier)?;
+        if terms != row.terms() {
+            row.revise(terms, request.currency.0, now);
+            offers::save(conn, row)?;
+        }
+        Ok(())
+    })
+    .await?;
     Ok(web::Json(offer))
 }
 
@@ -200,21 +224,14 @@ pub async fn withdraw_offer(
     context: web::Data<Context>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<Offer>, ApiError> {
-    let (id, offer_id) = path.into_inner();
-    let supplier = supplier_scope(&who)?.ok_or_else(|| ApiError::forbidden("suppliers withdraw offers"))?;
-    check_eligible(&db, &context, supplier, id).await?;
-    let now = db.clock().now();
-    let offer = db
-        .transaction(move |conn| {
-            let request = open_at(conn, id, now)?;
-            let mut row = offers::get_own(conn, id, offer_id, supplier)?;
-            if row.state.0 == OfferState::Active {
-                row.state = Stored(OfferState::Withdrawn);
-                offers::save(conn, &row)?;
-            }
-            Ok::<_, ApiError>(row.to_dto(request.currency.0)?)
-        })
-        .await?;
+    let offer = change_offer(&db, &context, &who, path.into_inner(), offers::get_own, |conn, row, _, _, _| {
+        if row.state.0 == OfferState::Active {
+            row.state = Stored(OfferState::Withdrawn);
+            offers::save(conn, row)?;
+        }
+        Ok(())
+    })
+    .await?;
     Ok(web::Json(offer))
 }
 
@@ -294,23 +311,20 @@ pub async fn confirm_offer(
     key: IdempotentRequest,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<Offer>, ApiError> {
-    let (id, offer_id) = path.into_inner();
-    let supplier = supplier_scope(&who)?.ok_or_else(|| ApiError::forbidden("suppliers confirm offers"))?;
-    check_eligible(&db, &context, supplier, id).await?;
-    let now = db.clock().now();
-    let offer = db
-        .transaction(move |conn| {
-            let request = open_at(conn, id, now)?;
-            let mut row = offers::get_as_partner(conn, id, offer_id, supplier)?;
-            if row.state.0 != OfferState::Active {
-                return Err(ApiError::conflict("the offer was withdrawn"));
-            }
+    let offer = change_offer(
+        &db,
+        &context,
+        &who,
+        path.into_inner(),
+        offers::get_as_partner,
+        move |conn, row, request, supplier, _| {
+            still_active(row)?;
             row.confirm(supplier)?;
-            offers::save(conn, &row)?;
-            let offer = row.to_dto(request.currency.0)?;
-            key.complete(conn, StatusCode::OK, &offer)?;
-            Ok::<_, ApiError>(offer)
-        })
-        .await?;
+            offers::save(conn, row)?;
+            key.complete(conn, StatusCode::OK, &row.to_dto(request.currency.0)?)?;
+            Ok(())
+        },
+    )
+    .await?;
     Ok(web::Json(offer))
 }

@@ -16,13 +16,10 @@ fn amount(v: &Value) -> &str {
 // (4,400.00); the optimal award is the two 50-unit offers (4,300.00).
 store_test!(b5_the_award_covers_the_quantity_at_the_least_cost, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
-    let spec = app
-        .seller("Spec", json!({ "kind": "specification", "attributes": [{ "operator": "equals", "attribute": "size", "value": "L" }] }))
-        .await;
+    let spec = app.size_l_specification().await;
     let mut sellers = Vec::new();
     for name in ["North", "East", "South", "West"] {
-        let details = json!({ "kind": "specific", "manufacturer": name, "model": "L1", "properties": { "size": "L" } });
-        sellers.push(app.seller(name, details).await);
+        sellers.push(app.sized_seller(name, "L").await);
     }
     let request = app
         .open_request(&spec.product, 100, "50.00", json!({ "group_id": "0190a8f2-0000-7000-8000-00000000000a" }))
@@ -139,7 +136,13 @@ store_test!(b7_the_award_serves_the_most_members_whose_maximum_it_respects, |bac
     app.offer(&id, &seller, offer("45.00", 1, 100, 5)).await;
 
     let award = app.close_and_award(&id).await;
-    assert_eq!(award["served"], json!([0, 1]));
+    assert_eq!(
+        award["members"],
+        json!([
+            { "demand": 0, "quantity": 30, "charge": eur("1200.00"), "parts": [{ "supplier_id": seller.id, "quantity": 30 }] },
+            { "demand": 1, "quantity": 30, "charge": eur("1200.00"), "parts": [{ "supplier_id": seller.id, "quantity": 30 }] },
+        ])
+    );
     assert_eq!(award["lots"].as_array().unwrap().len(), 1);
     assert_eq!(award["lots"][0]["offer_id"], sixty["id"]);
     assert_eq!(amount(&award["total"]), "2400.00");
@@ -157,4 +160,26 @@ store_test!(b7_the_award_serves_the_most_members_whose_maximum_it_respects, |bac
     wrong(json!([{ "quantity": 100, "max_unit_price": eur("50.01") }])).await;
     wrong(json!([{ "quantity": 100, "max_unit_price": { "amount": "45.00", "currency": "USD" } }])).await;
     wrong(json!([])).await;
+});
+
+// B7 across winners: 3 units for 30.01 are charged 10.01 + 10.00 + 10.00, and each member learns
+// which winner ships its unit.
+store_test!(b7_members_are_charged_to_the_cent_and_split_among_the_winners, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let spec = app.size_l_specification().await;
+    let (first, second) = (app.sized_seller("First", "L").await, app.sized_seller("Second", "L").await);
+    let eur = |amount: &str| json!({ "amount": amount, "currency": "EUR" });
+    let demand = json!({ "quantity": 1, "max_unit_price": eur("50.00") });
+    let request = app.open_request(&spec.product, 3, "50.00", json!({ "demands": [demand, demand, demand] })).await;
+    let id = request["id"].as_str().unwrap().to_owned();
+    app.offer(&id, &first, offer("10.00", 2, 2, 5)).await;
+    app.offer(&id, &second, offer("10.01", 1, 1, 5)).await;
+
+    let award = app.close_and_award(&id).await;
+    assert_eq!(amount(&award["total"]), "30.01");
+    let members = award["members"].as_array().unwrap();
+    let charges: Vec<&str> = members.iter().map(|m| amount(&m["charge"])).collect();
+    assert_eq!(charges, ["10.01", "10.00", "10.00"]);
+    let shippers: Vec<&Value> = members.iter().map(|m| &m["parts"][0]["supplier_id"]).collect();
+    assert_eq!(shippers, [&json!(first.id), &json!(first.id), &json!(second.id)]);
 });

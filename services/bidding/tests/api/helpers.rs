@@ -120,6 +120,18 @@ impl TestApp {
         Seller { id, token, product: product["id"].as_str().unwrap().to_owned() }
     }
 
+    /// A supplier whose product is a specification: `size` equals `L`.
+    pub async fn size_l_specification(&self) -> Seller {
+        let attributes = json!([{ "operator": "equals", "attribute": "size", "value": "L" }]);
+        self.seller("Spec", json!({ "kind": "specification", "attributes": attributes })).await
+    }
+
+    /// A supplier with a specific product of `size`.
+    pub async fn sized_seller(&self, name: &str, size: &str) -> Seller {
+        let details = json!({ "kind": "specific", "manufacturer": name, "model": "M", "properties": { "size": size } });
+        self.seller(name, details).await
+    }
+
     pub async fn specific_seller(&self, name: &str) -> Seller {
         self.seller(name, json!({ "kind": "specific", "manufacturer": "Acme", "model": "A1" })).await
     }

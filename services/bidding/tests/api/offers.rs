@@ -111,14 +111,10 @@ store_test!(b3_offers_are_revised_and_withdrawn_until_the_close, |backend| async
 // splits its lot by the shares.
 store_test!(b4_a_joint_offer_counts_once_every_partner_confirmed_it, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
-    let spec = app
-        .seller("Spec", json!({ "kind": "specification", "attributes": [{ "operator": "equals", "attribute": "size", "value": "L" }] }))
-        .await;
-    let large =
-        |name: &str| json!({ "kind": "specific", "manufacturer": name, "model": "L", "properties": { "size": "L" } });
-    let maker = app.seller("Maker", large("Maker")).await;
-    let partner = app.seller("Partner", large("Partner")).await;
-    let bystander = app.seller("Bystander", large("Bystander")).await;
+    let spec = app.size_l_specification().await;
+    let maker = app.sized_seller("Maker", "L").await;
+    let partner = app.sized_seller("Partner", "L").await;
+    let bystander = app.sized_seller("Bystander", "L").await;
     let outsider = app.seller("Outsider", json!({ "kind": "specific", "manufacturer": "O", "model": "S" })).await;
     let id = app.open_request(&spec.product, 100, "50.00", json!({})).await["id"].as_str().unwrap().to_owned();
     let path = format!("/v1/bid-requests/{id}/offers");

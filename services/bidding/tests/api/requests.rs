@@ -106,21 +106,9 @@ store_test!(b2_a_specification_is_open_to_every_supplier_whose_product_meets_it,
 // offer on when it opens, and of no other.
 store_test!(b2_suppliers_are_told_when_a_request_they_may_offer_on_opens, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
-    let spec = app
-        .seller("Spec", json!({ "kind": "specification", "attributes": [{ "operator": "equals", "attribute": "size", "value": "L" }] }))
-        .await;
-    let meets = app
-        .seller(
-            "Large",
-            json!({ "kind": "specific", "manufacturer": "L", "model": "L", "properties": { "size": "L" } }),
-        )
-        .await;
-    let other = app
-        .seller(
-            "Small",
-            json!({ "kind": "specific", "manufacturer": "S", "model": "S", "properties": { "size": "S" } }),
-        )
-        .await;
+    let spec = app.size_l_specification().await;
+    let meets = app.sized_seller("Large", "L").await;
+    let other = app.sized_seller("Small", "S").await;
     let mut receivers = Vec::new();
     for seller in [&meets, &other] {
         let receiver = platform::testing::WebhookReceiver::start().await;
