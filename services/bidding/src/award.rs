@@ -107,7 +107,7 @@ pub fn solve(request: &RequestRow, offers: &[OfferRow], now: NaiveDateTime) -> R
             supplier_id: offer.supplier_id.0,
             quantity: Count::new(quantity).map_err(|e| StoreError::Corrupt(anyhow::anyhow!("lot: {e}")))?,
             unit_price: unit_price.into(),
-            delivery_days: offer.to_dto(currency)?.delivery_days,
+            delivery_days: offer.delivery_days()?,
             shares: offer
                 .split(quantity)?
                 .into_iter()

@@ -98,7 +98,7 @@ impl OfferRow {
         self.revision += 1;
         self.submitted_at = now;
         self.salt = hex::encode(Uuid::new_v4().as_bytes());
-        self.digest = digest(&self.salt, &self.canonical(currency));
+        self.digest = digest(&self.salt, &self.canonical(currency, &partners));
     }
 
     pub fn terms(&self) -> Terms {
@@ -111,6 +111,10 @@ impl OfferRow {
             terms: self.terms.clone(),
             partners: self.partners().unwrap_or_default().iter().map(|p| (p.supplier_id, p.share)).collect(),
         }
+    }
+
+    pub fn delivery_days(&self) -> Result<Count, StoreError> {
+        count(self.delivery_days)
     }
 
     pub fn partners(&self) -> Result<Vec<StoredPartner>, StoreError> {
@@ -151,9 +155,8 @@ impl OfferRow {
     }
 
     /// The offer's terms as digested; the free text comes last, so it cannot shift the rest.
-    pub fn canonical(&self, currency: Currency) -> String {
-        let partners: Vec<String> =
-            self.partners().unwrap_or_default().iter().map(|p| format!("{}={}", p.supplier_id, p.share)).collect();
+    fn canonical(&self, currency: Currency, partners: &[StoredPartner]) -> String {
+        let partners: Vec<String> = partners.iter().map(|p| format!("{}={}", p.supplier_id, p.share)).collect();
         format!(
             "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.id.0,
@@ -171,6 +174,7 @@ impl OfferRow {
     }
 
     pub fn to_dto(&self, currency: Currency) -> Result<Offer, StoreError> {
+        let partners = self.partners()?;
         Ok(Offer {
             id: self.id.0,
             bid_request_id: self.bid_request_id.0,
@@ -178,13 +182,18 @@ impl OfferRow {
             unit_price: Money::from_minor(self.unit_price_minor, currency).into(),
             min_quantity: count(self.min_quantity)?,
             max_quantity: count(self.max_quantity)?,
-            delivery_days: count(self.delivery_days)?,
+            delivery_days: self.delivery_days()?,
             terms: self.terms.clone(),
             state: self.state.0,
             revision: self.revision,
             submitted_at: self.submitted_at.and_utc(),
-            partners: self
-                .partners()?
+            counts: self.state.0 == OfferState::Active && partners.iter().all(|p| p.confirmed),
+            receipt: OfferReceipt {
+                digest: self.digest.clone(),
+                salt: self.salt.clone(),
+                canonical: self.canonical(currency, &partners),
+            },
+            partners: partners
                 .into_iter()
                 .map(|p| {
                     Ok(Partner {
@@ -194,12 +203,6 @@ impl OfferRow {
                     })
                 })
                 .collect::<Result<_, StoreError>>()?,
-            counts: self.counts()?,
-            receipt: OfferReceipt {
-                digest: self.digest.clone(),
-                salt: self.salt.clone(),
-                canonical: self.canonical(currency),
-            },
         })
     }
 }
