@@ -220,6 +220,8 @@ pub struct LotShare {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Award {
     pub bid_request_id: Uuid,
+    /// The auction group the request came from, if any.
+    pub group_id: Option<GroupId>,
     pub state: BidRequestState,
     pub rule: AwardRule,
     /// Empty when there is no award.

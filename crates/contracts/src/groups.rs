@@ -22,7 +22,8 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub struct NewGroup {
     pub product_id: ProductId,
-    /// Only `tiered` is taken for now; the other modes arrive with their services.
+    /// `tiered` or `reverse_auction` (`bulk_purchase` groups are started with
+    /// `POST /v1/bulk-purchases`).
     pub mode: GroupMode,
     /// Fewer members when the window closes and the group fails.
     pub min_members: Count,
@@ -40,6 +41,34 @@ pub struct NewGroup {
     #[serde(default)]
     #[schema(min_items = 1, max_items = 2)]
     pub payment_methods: Option<Vec<MethodType>>,
+    /// Required for `reverse_auction`, refused otherwise.
+    #[serde(default)]
+    pub auction: Option<NewAuction>,
+}
+
+/// A reverse auction's terms (G4, B1): members pledge to pay at most `ceiling` a unit; when the
+/// join window closes their pooled quantity goes to suppliers as a bid request that takes offers
+/// until `bids_close_at`, and the least-cost cover wins (`lowest_price`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAuction {
+    /// The most a unit may cost, in the product's currency.
+    pub ceiling: MoneyDto,
+    /// When offers stop being taken: at least 10 minutes after `closes_at` (the deployment's
+    /// `min_bid_window_seconds`) and at most 90 days.
+    pub bids_close_at: DateTime<Utc>,
+}
+
+/// A reverse auction's terms and, once decided, its outcome.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuctionTerms {
+    pub ceiling: MoneyDto,
+    pub bids_close_at: DateTime<Utc>,
+    /// The bid request at bidding, once opened (its award is public at
+    /// `GET /v1/bid-requests/{id}/award`).
+    pub bid_request_id: Option<uuid::Uuid>,
+    /// What the awarded lots cost together; absent until an award.
+    pub award_total: Option<MoneyDto>,
 }
 
 /// A group as anyone may read it.
@@ -70,6 +99,8 @@ pub struct Group {
     pub final_unit_price: Option<MoneyDto>,
     /// For a `bulk_purchase` group: what was declared and decided.
     pub bulk: Option<crate::bulk::BulkTerms>,
+    /// For a `reverse_auction` group: the ceiling, the bid window and the award's total.
+    pub auction: Option<AuctionTerms>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -102,6 +133,11 @@ pub struct JoinRequest {
     /// nobody but the operator and the shipping base.
     #[serde(default)]
     pub ship_to: Option<Recipient>,
+    /// `reverse_auction` only: the most this member pays a unit, at most the group's ceiling
+    /// (the ceiling when absent). The hold is for `quantity` × this; the award may leave out
+    /// members whose maximum its blended unit price exceeds (B7).
+    #[serde(default)]
+    pub max_unit_price: Option<MoneyDto>,
 }
 
 /// A member's place in a group, as the member, the organizer and the operator see it.
@@ -117,6 +153,8 @@ pub struct Membership {
     pub payment_method: MethodType,
     /// What is held (or charged) at join: the most the member can owe.
     pub held: MoneyDto,
+    /// `reverse_auction`: what the award charges the member, once awarded.
+    pub charge: Option<MoneyDto>,
     /// The member's payment at payments, once it answered.
     pub payment_id: Option<PaymentId>,
     /// The member's shipment at shipping, once requested.

@@ -2,6 +2,8 @@
 //! what each member served is charged, and which winner ships which of its units. Pure, so that
 //! groups applies an award the same way on every replica and after every restart.
 
+use crate::SupplierId;
+
 /// Splits the award's total among the members served by their quantities: each pays its share
 /// of the blended price, rounded down to the minor unit, and the minor units left go one each to
 /// the largest remainders (the earlier member first on a tie). The charges add up to the total
@@ -58,6 +60,38 @@ pub fn allocate(lots: &[u32], members: &[u32]) -> Option<Vec<Vec<(usize, u32)>>>
     Some(allocation)
 }
 
+/// What one member served by an award owes, and who ships how many of its units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    pub charge_minor: i64,
+    /// Each winner once, in the order its units were poured in.
+    pub shipped_by: Vec<(SupplierId, u32)>,
+}
+
+/// The members' side of an award: `parts` are the winners' units in the award's order (a joint
+/// lot split by its shares), poured into the members' `quantities` in order ([`allocate`]), and
+/// `total_minor` split by units ([`charges`]). `None` when parts and members do not add up.
+pub fn serve(total_minor: i64, parts: &[(SupplierId, u32)], quantities: &[u32]) -> Option<Vec<Service>> {
+    let units: Vec<u32> = parts.iter().map(|&(_, units)| units).collect();
+    let allocation = allocate(&units, quantities)?;
+    let served = allocation
+        .into_iter()
+        .zip(charges(total_minor, quantities))
+        .map(|(allocated, charge_minor)| {
+            let mut shipped_by: Vec<(SupplierId, u32)> = Vec::new();
+            for (part, units) in allocated {
+                let supplier = parts[part].0;
+                match shipped_by.iter_mut().find(|(s, _)| *s == supplier) {
+                    Some((_, shipped)) => *shipped += units,
+                    None => shipped_by.push((supplier, units)),
+                }
+            }
+            Service { charge_minor, shipped_by }
+        })
+        .collect();
+    Some(served)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -75,6 +109,15 @@ mod tests {
             Some(vec![vec![(0, 30)], vec![(0, 20), (1, 10)], vec![(1, 40)]])
         );
         assert_eq!(allocate(&[50], &[30, 30]), None);
+    }
+
+    #[test]
+    fn g4_a_member_shipped_by_two_parts_of_one_supplier_names_it_once() {
+        let (a, b) = (SupplierId::generate(), SupplierId::generate());
+        let served = serve(10_000, &[(a, 1), (b, 2), (a, 1)], &[1, 3]).unwrap();
+        assert_eq!(served[0], Service { charge_minor: 2_500, shipped_by: vec![(a, 1)] });
+        assert_eq!(served[1], Service { charge_minor: 7_500, shipped_by: vec![(b, 2), (a, 1)] });
+        assert_eq!(serve(10_000, &[(a, 3)], &[1, 3]), None);
     }
 
     proptest! {

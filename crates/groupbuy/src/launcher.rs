@@ -46,6 +46,7 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     let secrets = Secrets {
         payments: crate::secret::webhook_secret(&data_dir, crate::secret::PAYMENTS_WEBHOOK_FILE)?,
         shipping: crate::secret::webhook_secret(&data_dir, crate::secret::SHIPPING_WEBHOOK_FILE)?,
+        bidding: crate::secret::webhook_secret(&data_dir, crate::secret::BIDDING_WEBHOOK_FILE)?,
     };
     let exe = std::env::current_exe()?;
 
@@ -117,10 +118,11 @@ fn mail_dir(data_dir: &std::path::Path) -> std::path::PathBuf {
     data_dir.join("mail")
 }
 
-/// The secrets payments and shipping sign what they tell groups with.
+/// The secrets payments, shipping and bidding sign what they tell groups with.
 struct Secrets {
     payments: String,
     shipping: String,
+    bidding: String,
 }
 
 /// The variables that point a service at the others it calls, with the webhook secrets; groups'
@@ -139,15 +141,21 @@ fn wiring(
             ("GROUPBUY_GROUPS__CATALOG_URL", url("catalog")),
             ("GROUPBUY_GROUPS__PAYMENTS_URL", url("payments")),
             ("GROUPBUY_GROUPS__SHIPPING_URL", url("shipping")),
+            ("GROUPBUY_GROUPS__BIDDING_URL", url("bidding")),
             ("GROUPBUY_GROUPS__PAYMENTS_WEBHOOK_SECRET", Some(secrets.payments.clone())),
             ("GROUPBUY_GROUPS__SHIPPING_WEBHOOK_SECRET", Some(secrets.shipping.clone())),
+            ("GROUPBUY_GROUPS__BIDDING_WEBHOOK_SECRET", Some(secrets.bidding.clone())),
             ("GROUPBUY_GROUPS__MAIL__DIR", Some(mail_dir(data_dir).display().to_string())),
         ],
         "payments" => vec![
             ("GROUPBUY_PAYMENTS__SUBSCRIBER__URL", url("groups").map(|u| format!("{u}/v1/webhooks/payments"))),
             ("GROUPBUY_PAYMENTS__SUBSCRIBER__SECRET", Some(secrets.payments.clone())),
         ],
-        "bidding" => vec![("GROUPBUY_BIDDING__CATALOG_URL", url("catalog"))],
+        "bidding" => vec![
+            ("GROUPBUY_BIDDING__CATALOG_URL", url("catalog")),
+            ("GROUPBUY_BIDDING__SUBSCRIBER__URL", url("groups").map(|u| format!("{u}/v1/webhooks/bidding"))),
+            ("GROUPBUY_BIDDING__SUBSCRIBER__SECRET", Some(secrets.bidding.clone())),
+        ],
         "shipping" => vec![
             ("GROUPBUY_SHIPPING__SUBSCRIBER__URL", url("groups").map(|u| format!("{u}/v1/webhooks/shipping"))),
             ("GROUPBUY_SHIPPING__SUBSCRIBER__SECRET", Some(secrets.shipping.clone())),

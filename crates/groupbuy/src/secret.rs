@@ -6,9 +6,10 @@ use std::{fs, io::Write, path::Path};
 pub const FILE: &str = "dev-secret";
 const ENV: &str = "GROUPBUY_AUTH__SECRET";
 
-/// The Standard Webhooks secrets payments and shipping sign what they tell groups with.
+/// The Standard Webhooks secrets payments, shipping and bidding sign what they tell groups with.
 pub const PAYMENTS_WEBHOOK_FILE: &str = "payments-webhook-secret";
 pub const SHIPPING_WEBHOOK_FILE: &str = "shipping-webhook-secret";
+pub const BIDDING_WEBHOOK_FILE: &str = "bidding-webhook-secret";
 
 /// The configured secret, else the data folder's, made on first use.
 pub fn load_or_create(data_dir: &Path) -> anyhow::Result<String> {

@@ -122,6 +122,7 @@ pub fn solve(request: &RequestRow, offers: &[OfferRow], now: NaiveDateTime) -> R
     };
     Ok(Award {
         bid_request_id: request.id.0,
+        group_id: request.group_id.map(|g| g.0),
         state: if awarded { BidRequestState::Awarded } else { BidRequestState::NoAward },
         rule: request.rule.0,
         lots,
@@ -146,29 +147,25 @@ fn members(
         .map(|&i| demands.get(i).map(|d| d.quantity))
         .collect::<Option<_>>()
         .ok_or_else(|| corrupt("demand"))?;
-    let parts: Vec<&LotShare> = lots.iter().flat_map(|lot| &lot.shares).collect();
-    let part_units: Vec<u32> = parts.iter().map(|p| p.quantity).collect();
-    let allocation = auction::allocate(&part_units, &quantities).ok_or_else(|| corrupt("lots and members differ"))?;
-    let charges = auction::charges(total.to_minor().map_err(|_| corrupt("total"))?, &quantities);
+    let parts: Vec<(domain::SupplierId, u32)> =
+        lots.iter().flat_map(|lot| &lot.shares).map(|share| (share.supplier_id, share.quantity)).collect();
+    let total_minor = total.to_minor().map_err(|_| corrupt("total"))?;
+    let services =
+        auction::serve(total_minor, &parts, &quantities).ok_or_else(|| corrupt("lots and members differ"))?;
     served
         .iter()
         .zip(quantities)
-        .zip(charges)
-        .zip(allocation)
-        .map(|(((&demand, quantity), charge), allocated)| {
-            let mut shipped: Vec<LotShare> = Vec::new();
-            for (part, units) in allocated {
-                let supplier_id = parts[part].supplier_id;
-                match shipped.iter_mut().find(|s| s.supplier_id == supplier_id) {
-                    Some(share) => share.quantity += units,
-                    None => shipped.push(LotShare { supplier_id, quantity: units }),
-                }
-            }
+        .zip(services)
+        .map(|((&demand, quantity), service)| {
             Ok(ServedMember {
                 demand: u32::try_from(demand).map_err(|_| corrupt("demand"))?,
                 quantity: Count::new(quantity).map_err(|_| corrupt("quantity"))?,
-                charge: Money::from_minor(charge, total.currency()).into(),
-                parts: shipped,
+                charge: Money::from_minor(service.charge_minor, total.currency()).into(),
+                parts: service
+                    .shipped_by
+                    .into_iter()
+                    .map(|(supplier_id, quantity)| LotShare { supplier_id, quantity })
+                    .collect(),
             })
         })
         .collect()

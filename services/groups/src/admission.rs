@@ -211,7 +211,7 @@ impl GroupBatch {
 
     /// Admits one join against the tally so far: its membership, or why not.
     fn admit(&mut self, join: &JoinAttempt, now: chrono::NaiveDateTime) -> Answer {
-        if self.before.mode.0 != GroupMode::Tiered {
+        if self.before.mode.0 == GroupMode::BulkPurchase {
             return Err(ApiError::conflict(
                 "a bulk purchase group takes purchases (POST /v1/groups/{id}/purchases), not joins",
             ));
@@ -228,7 +228,13 @@ impl GroupBatch {
         if let Err(why) = limits.admit(group.state(), group.tally(), quantity, now, (group.opens_at, group.closes_at)) {
             return Err(self.refuse(why));
         }
-        let held_unit = self.terms.price().most_owed(&limits, quantity);
+        let held_unit = match self.before.ceiling_minor {
+            Some(ceiling) => own_maximum(request.max_unit_price.as_ref(), self.before.money(ceiling))?,
+            None if request.max_unit_price.is_some() => {
+                return Err(ApiError::invalid_field("max_unit_price", "only for `reverse_auction` groups"));
+            }
+            None => self.terms.price().most_owed(&limits, quantity),
+        };
         match held_unit.times(quantity.get()) {
             Ok(total) if total.amount() < Money::LIMIT.into() => {}
             _ => return Err(ApiError::invalid_field("quantity", "the amount to hold is too large")),
@@ -276,6 +282,23 @@ impl GroupBatch {
         }
         Ok(())
     }
+}
+
+/// The most an auction's member pays a unit (G3, B7): its own maximum, at most the ceiling, or
+/// the ceiling.
+fn own_maximum(stated: Option<&contracts::MoneyDto>, ceiling: Money) -> Result<Money, ApiError> {
+    let Some(stated) = stated else { return Ok(ceiling) };
+    let mut v = Violations::new();
+    let maximum = stated.parse("max_unit_price", &mut v);
+    if let Some(maximum) = maximum {
+        v.check(maximum.is_positive(), "max_unit_price.amount", "must be more than zero");
+        match maximum.partial_cmp(&ceiling) {
+            Some(order) => v.check(order.is_le(), "max_unit_price.amount", "must be at most the group's ceiling"),
+            None => v.add("max_unit_price.currency", format!("must be the group's currency, {}", ceiling.currency())),
+        }
+    }
+    v.into_result()?;
+    maximum.ok_or_else(|| ApiError::invalid_field("max_unit_price", "unreadable"))
 }
 
 /// The address to ship to, as stored: required unless the product is a service (G11).

@@ -29,17 +29,23 @@ pub struct GroupsSettings {
     pub hold_days: i64,
     /// How long calls to other services may take.
     pub call_timeout_ms: u64,
+    /// The shortest bid window an auction may declare after its join window closes.
+    pub min_bid_window_seconds: i64,
     /// How often the deadline scheduler looks for groups to close.
     pub close_every_ms: u64,
     /// Where payments is: holds, captures, voids and refunds go there through the outbox.
     pub payments_url: String,
     /// Where shipping is.
     pub shipping_url: String,
+    /// Where bidding is: an auction's bid request goes there.
+    pub bidding_url: String,
     /// Verifies the outcomes payments sends to `/v1/webhooks/payments` (Standard Webhooks).
     pub payments_webhook_secret: Option<Secret>,
     /// Verifies the shipment reports shipping sends to `/v1/webhooks/shipping`.
     pub shipping_webhook_secret: Option<Secret>,
-    /// The bearer token for calls to payments and shipping. Without it, groups signs its own
+    /// Verifies the decisions bidding sends to `/v1/webhooks/bidding`.
+    pub bidding_webhook_secret: Option<Secret>,
+    /// The bearer token for calls to payments, shipping and bidding. Without it, groups signs its own
     /// short-lived service tokens with the HS256 secret (the embedded default).
     pub service_token: Option<Secret>,
     /// How the outbox sends and retries (its `url`: storefront events, coming with G9).
@@ -54,7 +60,7 @@ pub const DEFAULT_PORT: u16 = 8082;
 fn defaults() -> String {
     format!(
         "[groups]\ncatalog_url = \"http://127.0.0.1:8081\"\npayments_url = \"http://127.0.0.1:8084\"\n\
-         shipping_url = \"http://127.0.0.1:8085\"\nhold_days = 7\ncall_timeout_ms = 5000\nclose_every_ms = 1000\n\
+         shipping_url = \"http://127.0.0.1:8085\"\nbidding_url = \"http://127.0.0.1:8083\"\nhold_days = 7\nmin_bid_window_seconds = 600\ncall_timeout_ms = 5000\nclose_every_ms = 1000\n\
          [groups.mail]\nfrom = \"groupbuy <noreply@groupbuy.localhost>\"\n{}",
         platform::outbox::default_settings_toml("groups.outbox")
     )

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod admission;
+pub mod auction_flow;
 pub mod bulk_flow;
 pub mod bulk_mail;
 pub mod config;
@@ -59,9 +60,12 @@ pub fn settings(file: Option<&Path>) -> Result<Config, platform::config::ConfigE
 pub struct Context {
     pub catalog: CatalogClient,
     pub hold: chrono::Duration,
-    /// Verify payments' and shipping's webhooks; without a key they are refused.
+    /// The shortest bid window an auction may declare.
+    pub min_bid_window: chrono::Duration,
+    /// Verify payments', shipping's and bidding's webhooks; without a key they are refused.
     pub payments_webhook: Option<SigningKey>,
     pub shipping_webhook: Option<SigningKey>,
+    pub bidding_webhook: Option<SigningKey>,
 }
 
 /// The token groups calls payments and shipping with: the configured one, else a short-lived
@@ -86,14 +90,20 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let context = web::Data::new(Context {
         catalog: CatalogClient::new(&g.catalog_url, Duration::from_millis(g.call_timeout_ms))?,
         hold: chrono::Duration::days(g.hold_days),
+        min_bid_window: chrono::Duration::seconds(g.min_bid_window_seconds),
         payments_webhook: g.payments_webhook_secret.as_ref().map(|s| SigningKey::standard(s.expose())),
         shipping_webhook: g.shipping_webhook_secret.as_ref().map(|s| SigningKey::standard(s.expose())),
+        bidding_webhook: g.bidding_webhook_secret.as_ref().map(|s| SigningKey::standard(s.expose())),
     });
     let calls = Calls {
-        services: [(payment_flow::PAYMENTS, &g.payments_url), ("shipping", &g.shipping_url)]
-            .into_iter()
-            .map(|(name, url)| (name.to_owned(), url.clone()))
-            .collect(),
+        services: [
+            (payment_flow::PAYMENTS, &g.payments_url),
+            (settlement::SHIPPING, &g.shipping_url),
+            (auction_flow::BIDDING, &g.bidding_url),
+        ]
+        .into_iter()
+        .map(|(name, url)| (name.to_owned(), url.clone()))
+        .collect(),
         token: service_tokens(&config)?,
         on_answer: Arc::new(payment_flow::on_answer),
         on_give_up: Arc::new(payment_flow::on_give_up),

@@ -21,7 +21,7 @@ use platform::{
 };
 
 use crate::{
-    bulk_flow,
+    auction_flow, bulk_flow,
     db::{
         groups, members,
         rows::{GroupRow, MemberRow},
@@ -165,11 +165,12 @@ fn release_seat(
 /// What the relay does with a call it gave up on. A hold that never came (refused, or unanswered
 /// within the attempts) frees its seat as a declined card would; should it exist after all, a
 /// retry of the dead letter brings its answer and the hold is voided then. A capture payments
-/// refused did not happen: the member is released and the hold voided. An unanswered capture may
-/// have happened, so it waits as a dead letter for the operator's retry, as do shipments and the
-/// settlement.
+/// refused did not happen: the member is released and the hold voided. A bid request bidding
+/// refused fails its auction. An unanswered capture (or bid request) may have happened, so it
+/// waits as a dead letter for the operator's retry, as do shipments and the settlement.
 pub fn on_give_up(conn: &mut DbConnection, gave_up: &outbox::GaveUp) -> anyhow::Result<()> {
     let (prefix, code) = match gave_up.kind.as_str() {
+        auction_flow::OPEN_BID if gave_up.refused => return Ok(auction_flow::bid_refused(conn, &gave_up.key)?),
         HOLD => ("hold:", "payment_unavailable"),
         settlement::CAPTURE if gave_up.refused => ("capture:", "capture_refused"),
         _ => return Ok(()),
@@ -204,6 +205,7 @@ pub fn on_answer(conn: &mut DbConnection, answer: &outbox::Answer) -> anyhow::Re
             members::record_shipment(conn, &shipment.member, shipment.id, shipment.state, now)?;
         }
         settlement::SETTLE => settlement::settled(conn, &serde_json::from_str(&answer.body)?, now)?,
+        auction_flow::OPEN_BID => auction_flow::opened(conn, &serde_json::from_str(&answer.body)?)?,
         bulk_flow::FAVOR => {
             let refund: contracts::payments::Refund = serde_json::from_str(&answer.body)?;
             bulk_flow::favor_answered(conn, &refund.payment_id.to_string(), now)?;

@@ -1,7 +1,8 @@
-//! The close and what follows it (PRODUCT.md G4, G6, G7, G11), for the tiered mode: at the deadline
-//! the group closes at the price of the tier reached (or fails below its minimum); every held
-//! member is captured at that price, every paid member shipped, and once no payment is open the
-//! group is settled in payments. Each step is a call through the outbox with a key derived from the
+//! The close and what follows it (PRODUCT.md G4, G6, G7, G11): at the deadline a tiered group
+//! closes at the price of the tier reached, an auction at its ceiling until its award (see
+//! [`crate::auction_flow`]), or either fails below its minimum; once the price is known every held
+//! member is captured at it, every paid member shipped, and once no payment is open the group is
+//! settled in payments. Each step is a call through the outbox with a key derived from the
 //! effect, written in the transaction that decides it, so nothing is asked twice.
 //!
 //! Closing is a guarded update from `open`: with several replicas on one database, one closes a
@@ -16,7 +17,7 @@ use contracts::{
     shipping::{NewShipment, Recipient, ShipmentItem},
 };
 use domain::{
-    Count, GroupId, Label, Money, ProductKind, Reference,
+    Count, GroupId, Label, Money, ProductKind, Reference, SupplierId,
     group::{GroupMode, GroupState, GroupTransition, MemberEvent, MemberState},
 };
 use platform::{
@@ -25,7 +26,7 @@ use platform::{
 };
 
 use crate::{
-    bulk_flow,
+    auction_flow, bulk_flow,
     db::{
         groups, members,
         rows::{GroupRow, MemberRow},
@@ -82,18 +83,20 @@ pub fn close(conn: &mut DbConnection, id: GroupId, now: NaiveDateTime) -> Result
     }
     let met_minimum = group.tally().members >= group.limits().min_members.get();
     let to = group.state().apply(GroupTransition::Close { met_minimum }).map_err(corrupt)?;
-    let price = group.terms().map_err(StoreError::Corrupt)?.price().at(group.tally());
-    let price_minor = price.to_minor().map_err(corrupt)?;
-    let fixed = met_minimum.then_some(price_minor);
+    // An auction's price comes with its award: until then its ceiling is the most it can be.
+    let price_minor = match group.ceiling_minor {
+        Some(ceiling) => ceiling,
+        None => group.terms().map_err(StoreError::Corrupt)?.price().at(group.tally()).to_minor().map_err(corrupt)?,
+    };
+    let fixed = (met_minimum && !group.is_auction()).then_some(price_minor);
     // Guarded by `open`: another replica that closed it first wins, and this one does nothing.
     let Some(after) = groups::transition(conn, id, GroupState::Open, to, fixed, now)? else { return Ok(false) };
     groups::record_event(conn, &after, if met_minimum { "closed" } else { "failed" }, price_minor, now)?;
     for member in members::of_group(conn, id)? {
         if met_minimum {
             settle_member(conn, &after, &member)?;
-        } else if let Ok(ended) = member.state.0.apply(MemberEvent::GroupEnded) {
-            members::set_state(conn, &member.id, member.state.0, ended, None, now)?;
-            payment_flow::release_payment(conn, &after, &member)?;
+        } else {
+            end_membership(conn, &after, &member, now)?;
         }
     }
     if met_minimum {
@@ -103,14 +106,28 @@ pub fn close(conn: &mut DbConnection, id: GroupId, now: NaiveDateTime) -> Result
     Ok(true)
 }
 
+/// Ends the membership of a member still holding a seat in a group that ended without it, and
+/// releases what it paid or has held.
+pub fn end_membership(
+    conn: &mut DbConnection,
+    group: &GroupRow,
+    member: &MemberRow,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    if let Ok(ended) = member.state.0.apply(MemberEvent::GroupEnded)
+        && members::set_state(conn, &member.id, member.state.0, ended, None, now)?
+    {
+        payment_flow::release_payment(conn, group, member)?;
+    }
+    Ok(())
+}
+
 /// What a member of a closing group needs next: a held member is captured at the fixed price; a
 /// member who paid at join is refunded the difference and shipped. A member whose payment has
 /// not answered yet is settled when it does.
 pub fn settle_member(conn: &mut DbConnection, group: &GroupRow, member: &MemberRow) -> Result<(), StoreError> {
-    let Some(unit_minor) = group.final_unit_price_minor else { return Ok(()) };
+    let Some(owed) = owed(group, member)? else { return Ok(()) };
     let currency = group.currency.0;
-    let quantity = u32::try_from(member.quantity).map_err(corrupt)?;
-    let owed = Money::from_minor(unit_minor, currency).times(quantity).map_err(corrupt)?;
     let Some(payment) = &member.payment_id else { return Ok(()) };
     match member.state.0 {
         MemberState::Held => {
@@ -138,12 +155,25 @@ pub fn settle_member(conn: &mut DbConnection, group: &GroupRow, member: &MemberR
     Ok(())
 }
 
+/// What the member owes once the price is known: its units at the fixed price, or (an auction)
+/// what the award charges it; `None` before that, or for a member the award left out.
+fn owed(group: &GroupRow, member: &MemberRow) -> Result<Option<Money>, StoreError> {
+    let currency = group.currency.0;
+    if group.is_auction() {
+        return Ok(member.charge_minor.map(|charge| Money::from_minor(charge, currency)));
+    }
+    let Some(unit_minor) = group.final_unit_price_minor else { return Ok(None) };
+    let quantity = u32::try_from(member.quantity).map_err(corrupt)?;
+    Ok(Some(Money::from_minor(unit_minor, currency).times(quantity).map_err(corrupt)?))
+}
+
 fn label(text: &str) -> Result<Label, StoreError> {
     Label::new(text).map_err(corrupt)
 }
 
-/// Asks shipping to ship a paid member's purchase to the address given at join; a service is
-/// not shipped (G11).
+/// Asks shipping to ship a paid member's purchase to the address given at join: from the group's
+/// supplier, or an auction's units from each winner that covers them, one shipment per winner. A
+/// service is not shipped (G11).
 pub fn request_shipment(conn: &mut DbConnection, group: &GroupRow, member: &MemberRow) -> Result<(), StoreError> {
     let product = group.product().map_err(StoreError::Corrupt)?;
     if product.kind == ProductKind::Service {
@@ -155,19 +185,31 @@ pub fn request_shipment(conn: &mut DbConnection, group: &GroupRow, member: &Memb
     };
     let recipient: Recipient = serde_json::from_str(ship_to).map_err(corrupt)?;
     let member_ref = Reference::new(member.id.clone()).map_err(corrupt)?;
-    let body = NewShipment {
-        purchase_id: member_ref.clone(),
-        group_id: group.id(),
-        member: member_ref,
-        supplier_id: group.supplier_id.0,
-        recipient,
-        items: vec![ShipmentItem {
-            product_id: group.product_id.0,
-            quantity: Count::try_from(i64::from(member.quantity)).map_err(corrupt)?,
-        }],
+    let shippers: Vec<(SupplierId, u32)> = match &member.shipped_by {
+        Some(shipped_by) => serde_json::from_str(shipped_by).map_err(corrupt)?,
+        None => vec![(group.supplier_id.0, u32::try_from(member.quantity).map_err(corrupt)?)],
     };
-    let key = format!("ship:{}", member.id);
-    outbox::enqueue_call(conn, Call::new(&group.id().to_string(), SHIPPING, SHIP, "/v1/shipments", &key, &body)?)?;
+    let several = shippers.len() > 1;
+    for (supplier_id, units) in shippers {
+        // One purchase per shipment: the member's, or the member's part from one winner.
+        let (purchase, key) = match several {
+            true => (format!("{}:{supplier_id}", member.id), format!("ship:{}:{supplier_id}", member.id)),
+            false => (member.id.clone(), format!("ship:{}", member.id)),
+        };
+        let body = NewShipment {
+            purchase_id: Reference::new(purchase).map_err(corrupt)?,
+            group_id: group.id(),
+            member: member_ref.clone(),
+            supplier_id,
+            recipient: recipient.clone(),
+            items: vec![ShipmentItem {
+                product_id: group.product_id.0,
+                quantity: Count::try_from(i64::from(units)).map_err(corrupt)?,
+            }],
+        };
+        let call = Call::new(&group.id().to_string(), SHIPPING, SHIP, "/v1/shipments", &key, &body)?;
+        outbox::enqueue_call(conn, call)?;
+    }
     Ok(())
 }
 
@@ -177,6 +219,9 @@ pub fn request_shipment(conn: &mut DbConnection, group: &GroupRow, member: &Memb
 pub fn request_settlement_when_done(conn: &mut DbConnection, group: &GroupRow) -> Result<(), StoreError> {
     if group.state() != GroupState::Closing {
         return Ok(());
+    }
+    if group.is_auction() && group.award_total_minor.is_none() {
+        return auction_flow::request_bid_when_ready(conn, group);
     }
     let waiting = members::of_group(conn, group.id())?
         .iter()

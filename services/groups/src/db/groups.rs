@@ -189,3 +189,48 @@ pub fn history(
         }
     })
 }
+
+/// Notes that the auction's bid request is being asked for; false if it was already.
+pub fn mark_bid_requested(conn: &mut DbConnection, id: GroupId, now: NaiveDateTime) -> Result<bool, StoreError> {
+    let marked = diesel::update(groups::table.find(Stored(id)).filter(groups::bid_requested_at.is_null()))
+        .set((groups::bid_requested_at.eq(now), groups::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(marked == 1)
+}
+
+/// Notes the bid request bidding opened for the auction (once).
+pub fn record_bid_request(conn: &mut DbConnection, id: GroupId, request: uuid::Uuid) -> Result<(), StoreError> {
+    diesel::update(groups::table.find(Stored(id)).filter(groups::bid_request_id.is_null()))
+        .set(groups::bid_request_id.eq(request.to_string()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records the award on a closing auction (guarded: once), counting one event: its total and
+/// the blended unit price; the group afterwards, or `None` if it was recorded already.
+pub fn record_award(
+    conn: &mut DbConnection,
+    id: GroupId,
+    request: uuid::Uuid,
+    (total_minor, unit_minor): (i64, i64),
+    now: NaiveDateTime,
+) -> Result<Option<GroupRow>, StoreError> {
+    let recorded = diesel::update(
+        groups::table
+            .find(Stored(id))
+            .filter(groups::state.eq(Stored(GroupState::Closing)))
+            .filter(groups::award_total_minor.is_null()),
+    )
+    .set((
+        groups::award_total_minor.eq(total_minor),
+        groups::final_unit_price_minor.eq(unit_minor),
+        groups::bid_request_id.eq(request.to_string()),
+        groups::event_count.eq(groups::event_count + 1),
+        groups::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if recorded == 0 {
+        return Ok(None);
+    }
+    find(conn, id)
+}

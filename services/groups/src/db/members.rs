@@ -131,3 +131,26 @@ pub fn set_state(
         .execute(conn)?;
     Ok(moved == 1)
 }
+
+/// Places the members in the bid request's demands, in the order given.
+pub fn place_demands(conn: &mut DbConnection, ids: &[&str]) -> Result<(), StoreError> {
+    for (place, id) in ids.iter().enumerate() {
+        let place = i32::try_from(place).map_err(|e| StoreError::Corrupt(e.into()))?;
+        diesel::update(members::table.find(*id)).set(members::demand_place.eq(place)).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Records what the award charges the member and who ships its units (once).
+pub fn record_service(
+    conn: &mut DbConnection,
+    id: &str,
+    charge_minor: i64,
+    shipped_by: &str,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let recorded = diesel::update(members::table.find(id).filter(members::charge_minor.is_null()))
+        .set((members::charge_minor.eq(charge_minor), members::shipped_by.eq(shipped_by), members::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(recorded == 1)
+}

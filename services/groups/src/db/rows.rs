@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use contracts::{
     bulk::{BulkOutcome, BulkTerms},
     catalog::Product,
-    groups::{Group, HistoryPoint, Membership, PublicMember},
+    groups::{AuctionTerms, Group, HistoryPoint, Membership, PublicMember},
     payments::MethodType,
 };
 use diesel::prelude::*;
@@ -48,6 +48,14 @@ pub struct GroupRow {
     pub final_unit_price_minor: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Reverse auction: the most a unit may cost, and when offers close.
+    pub ceiling_minor: Option<i64>,
+    pub bids_close_at: Option<NaiveDateTime>,
+    /// When groups asked bidding for the bid request, and its id once bidding answered.
+    pub bid_requested_at: Option<NaiveDateTime>,
+    pub bid_request_id: Option<String>,
+    /// What the awarded lots cost together.
+    pub award_total_minor: Option<i64>,
 }
 
 /// What a bulk group declared and its completion policy decided (see [`crate::bulk_flow`]).
@@ -91,6 +99,11 @@ pub struct MemberRow {
     /// Bulk purchase: the favor decided for this member, and when payments took its refund.
     pub favor_minor: Option<i64>,
     pub favor_refunded_at: Option<NaiveDateTime>,
+    /// Reverse auction: the member's place in the bid request's demands, what the award charges
+    /// it, and which winners ship how many of its units (JSON `[[supplier, units], …]`).
+    pub demand_place: Option<i32>,
+    pub charge_minor: Option<i64>,
+    pub shipped_by: Option<String>,
 }
 
 /// A declared purchaser of a bulk group (003 Figs. 9, 10).
@@ -187,12 +200,33 @@ impl GroupRow {
             payment_plan: self.payment_plan.0,
             member_count: count(self.member_count),
             quantity: count(self.quantity),
-            current_unit_price: terms.price().at(self.tally()).into(),
+            // An auction's price is not known before its award: the ceiling is the most it can be.
+            current_unit_price: match self.ceiling_minor {
+                Some(ceiling) => self.money(ceiling).into(),
+                None => terms.price().at(self.tally()).into(),
+            },
             final_unit_price: self.final_unit_price_minor.map(|m| self.money(m).into()),
             bulk: None,
+            auction: self.auction(),
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
         })
+    }
+}
+
+impl GroupRow {
+    /// A reverse auction's terms and outcome; `None` for the other modes.
+    pub fn auction(&self) -> Option<AuctionTerms> {
+        Some(AuctionTerms {
+            ceiling: self.money(self.ceiling_minor?).into(),
+            bids_close_at: self.bids_close_at?.and_utc(),
+            bid_request_id: self.bid_request_id.as_deref().and_then(|id| id.parse().ok()),
+            award_total: self.award_total_minor.map(|m| self.money(m).into()),
+        })
+    }
+
+    pub fn is_auction(&self) -> bool {
+        self.mode.0 == GroupMode::ReverseAuction
     }
 }
 
@@ -265,6 +299,9 @@ impl MemberRow {
             fulfilled_at: None,
             favor_minor: None,
             favor_refunded_at: None,
+            demand_place: None,
+            charge_minor: None,
+            shipped_by: None,
         }
     }
 
@@ -289,6 +326,7 @@ impl MemberRow {
             state: self.state.0,
             payment_method: self.payment_method.0,
             held: held.into(),
+            charge: self.charge_minor.map(|m| Money::from_minor(m, currency).into()),
             payment_id: self.payment_id.as_deref().and_then(|id| id.parse().ok()),
             shipment_id: self.shipment_id.as_deref().and_then(|id| id.parse().ok()),
             shipment_state: self.shipment_state.map(|s| s.0),

@@ -27,6 +27,11 @@ diesel::table! {
         final_unit_price_minor -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        ceiling_minor -> Nullable<BigInt>,
+        bids_close_at -> Nullable<Timestamp>,
+        bid_requested_at -> Nullable<Timestamp>,
+        bid_request_id -> Nullable<Text>,
+        award_total_minor -> Nullable<BigInt>,
     }
 }
 
@@ -66,6 +71,9 @@ diesel::table! {
         fulfilled_at -> Nullable<Timestamp>,
         favor_minor -> Nullable<BigInt>,
         favor_refunded_at -> Nullable<Timestamp>,
+        demand_place -> Nullable<Integer>,
+        charge_minor -> Nullable<BigInt>,
+        shipped_by -> Nullable<Text>,
     }
 }
 

@@ -1,16 +1,18 @@
-//! `POST /v1/groups`: a shopper, a supplier (its own products) or the operator starts a group for
-//! one product, its terms snapshotted from catalog (PRODUCT.md G1, G2, C5).
+//! `POST /v1/groups`: a shopper, a supplier (its own products) or the operator starts a tiered or
+//! reverse-auction group for one product, its terms snapshotted from catalog (PRODUCT.md G1, G2,
+//! G4, C5).
 
 use actix_web::{HttpResponse, http::StatusCode, post, web};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::SubsecRound;
 use contracts::{
     catalog::{Product, ProductStatus},
-    groups::{CreatedGroup, NewGroup},
+    groups::{CreatedGroup, NewAuction, NewGroup},
     payments::MethodType,
 };
 use domain::{
     GroupId, ProductId, Violations,
+    award::MAX_QUANTITY,
     group::{GroupMode, GroupState, PaymentPlan, Tally},
 };
 use platform::{
@@ -61,18 +63,32 @@ pub async fn create_group(
     let (opens_at, closes_at) = check_conditions(&body, now)?;
     let product = snapshot(&context, &who, body.product_id).await?;
     let terms = Terms::of(&product).map_err(ApiError::internal)?;
+    let bid_window = (closes_at + context.min_bid_window, closes_at + chrono::Duration::days(MAX_BID_WINDOW_DAYS));
+    let auction = body.auction.as_ref().map(|a| check_auction(a, &terms, bid_window)).transpose()?;
+    // A hold must last until the price is known: the close, or an auction's award.
+    let priced_at = auction.map_or(closes_at, |(_, bids_close_at)| bids_close_at);
+    let max_quantity = match (body.max_quantity, auction) {
+        (Some(q), _) => Some(i64::from(q.get())),
+        (None, Some(_)) => Some(i64::from(MAX_QUANTITY)),
+        (None, None) => None,
+    };
     let row = GroupRow {
         mode: body.mode.into(),
         min_members: i32::from(body.min_members),
         max_members: body.max_members.map(i32::from),
-        max_quantity: body.max_quantity.map(|q| i64::from(q.get())),
+        max_quantity,
         payment_methods: methods_json(body.payment_methods.as_deref())?,
-        payment_plan: PaymentPlan::for_window(closes_at - now, context.hold).into(),
+        payment_plan: PaymentPlan::for_window(priced_at - now, context.hold).into(),
         opens_at,
         closes_at,
+        ceiling_minor: auction.map(|(ceiling, _)| ceiling),
+        bids_close_at: auction.map(|(_, bids_close_at)| bids_close_at),
         ..opening(&who, &product, &terms, now)?
     };
-    let opening_price = terms.price().at(Tally::default()).to_minor().map_err(ApiError::internal)?;
+    let opening_price = match auction {
+        Some((ceiling, _)) => ceiling,
+        None => terms.price().at(Tally::default()).to_minor().map_err(ApiError::internal)?,
+    };
     let created =
         CreatedGroup { group: row.to_dto().map_err(ApiError::internal)?, invite_code: row.invite_code.clone() };
     let answer = created.clone();
@@ -121,6 +137,11 @@ pub(super) fn opening(
         final_unit_price_minor: None,
         created_at: now,
         updated_at: now,
+        ceiling_minor: None,
+        bids_close_at: None,
+        bid_requested_at: None,
+        bid_request_id: None,
+        award_total_minor: None,
     })
 }
 
@@ -135,7 +156,13 @@ fn check_conditions(
     now: chrono::NaiveDateTime,
 ) -> Result<(chrono::NaiveDateTime, chrono::NaiveDateTime), ApiError> {
     let mut v = Violations::new();
-    v.check(body.mode == GroupMode::Tiered, "mode", "only `tiered` groups can be started yet");
+    let auction = body.mode == GroupMode::ReverseAuction;
+    v.check(body.mode != GroupMode::BulkPurchase, "mode", "start bulk purchases with POST /v1/bulk-purchases");
+    v.check(body.auction.is_some() == auction, "auction", "required for `reverse_auction` groups, refused otherwise");
+    if auction && let Some(max) = body.max_quantity {
+        // The pooled quantity goes to bidding as one request.
+        v.check(max.get() <= MAX_QUANTITY, "max_quantity", format!("at most {MAX_QUANTITY} for an auction"));
+    }
     let opens_at = body.opens_at.map_or(now, |t| t.naive_utc().trunc_subsecs(6)).max(now);
     let closes_at = body.closes_at.naive_utc().trunc_subsecs(6);
     v.check(closes_at > opens_at, "closes_at", "must be after the window opens (and in the future)");
@@ -150,6 +177,38 @@ fn check_conditions(
     check_methods(body.payment_methods.as_deref(), &mut v);
     v.into_result()?;
     Ok((opens_at, closes_at))
+}
+
+/// The longest bid window after the join window closes (bidding's own limit).
+const MAX_BID_WINDOW_DAYS: i64 = 90;
+
+/// An auction's ceiling (in minor units, in the product's currency) and the close of its bid
+/// window, which must fall within `(earliest, latest)`; as stored.
+fn check_auction(
+    auction: &NewAuction,
+    terms: &Terms,
+    (earliest, latest): (chrono::NaiveDateTime, chrono::NaiveDateTime),
+) -> Result<(i64, chrono::NaiveDateTime), ApiError> {
+    let mut v = Violations::new();
+    let ceiling = auction.ceiling.parse("auction.ceiling", &mut v);
+    if let Some(ceiling) = ceiling {
+        v.check(ceiling.is_positive(), "auction.ceiling.amount", "must be more than zero");
+        v.check(
+            ceiling.currency() == terms.list_price.currency(),
+            "auction.ceiling.currency",
+            format!("must be the product's currency, {}", terms.list_price.currency()),
+        );
+    }
+    let bids_close_at = auction.bids_close_at.naive_utc().trunc_subsecs(6);
+    v.check(bids_close_at >= earliest, "auction.bids_close_at", format!("must be at or after {}", earliest.and_utc()));
+    v.check(
+        bids_close_at <= latest,
+        "auction.bids_close_at",
+        format!("must be within {MAX_BID_WINDOW_DAYS} days of closes_at"),
+    );
+    v.into_result()?;
+    let ceiling = ceiling.map(|c| c.to_minor()).transpose().map_err(ApiError::internal)?;
+    Ok((ceiling.ok_or_else(|| ApiError::invalid_field("auction.ceiling", "unreadable"))?, bids_close_at))
 }
 
 /// The payment methods a group takes, if given: one or both, each once.

@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(live::stream_events)
         .service(webhooks::receive_payments_webhook)
         .service(webhooks::receive_shipping_webhook)
+        .service(webhooks::receive_bidding_webhook)
         .service(endpoints::create_webhook_endpoint)
         .service(endpoints::list_webhook_endpoints)
         .service(endpoints::delete_webhook_endpoint)

@@ -26,7 +26,7 @@ pub struct QuoteParams {
 const MAX_ADDED: u32 = 1_000_000;
 
 /// The unit price now and if more joined, with the next cheaper tier: "3 more and the price
-/// drops to 80.00".
+/// drops to 80.00". For a reverse auction both are its ceiling: its price comes from the award.
 #[utoipa::path(
     tag = "groups",
     params(("id" = GroupId, Path), QuoteParams),
@@ -50,7 +50,12 @@ pub async fn get_quote(
     let group = db.run(move |conn| find(conn, id)).await?;
     let terms = group.terms().map_err(ApiError::internal)?;
     let now = group.tally();
-    let quote = terms.price().quote(now, Tally { members, quantity });
+    let mut quote = terms.price().quote(now, Tally { members, quantity });
+    if let Some(ceiling) = group.ceiling_minor {
+        // An auction's price comes from its award, whoever joins: the ceiling is the most it can be.
+        let ceiling = group.money(ceiling);
+        (quote.unit_price_now, quote.unit_price_then, quote.next_tier) = (ceiling, ceiling, None);
+    }
     Ok(web::Json(QuoteDto {
         group_id: id,
         member_count: now.members,

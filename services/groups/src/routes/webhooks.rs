@@ -1,10 +1,11 @@
-//! `POST /v1/webhooks/payments` and `/v1/webhooks/shipping`: outcomes from payments and shipping
-//! (PRODUCT.md G4, G7, S3), each signed with Standard Webhooks by its own secret. A message id
+//! `POST /v1/webhooks/payments`, `/v1/webhooks/shipping` and `/v1/webhooks/bidding`: outcomes from
+//! payments, shipping and bidding (PRODUCT.md G4, G7, S3, B6), each signed with Standard Webhooks
+//! by its own secret. A message id
 //! already applied is acknowledged and not applied again.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::NaiveDateTime;
-use contracts::{payments::Payment, shipping::ShipmentSummary};
+use contracts::{bidding::Award, payments::Payment, shipping::ShipmentSummary};
 use diesel::prelude::*;
 use platform::{
     ApiError, ErrorCode,
@@ -16,7 +17,7 @@ use platform::{
 use serde::{Deserialize, de::DeserializeOwned};
 
 use crate::{
-    Context,
+    Context, auction_flow,
     db::{members, schema::received_webhooks},
     payment_flow,
 };
@@ -122,4 +123,26 @@ pub async fn receive_shipping_webhook(
         members::record_shipment(conn, &s.member, s.id, s.state, now)
     })
     .await
+}
+
+/// Receives bidding's decision on an auction group's bid request: awarded, or no award.
+#[utoipa::path(
+    tag = "webhooks",
+    request_body(content = Object, description = "A bidding event: `{type, timestamp, data}` with the award as `data` (`bid_request.awarded`, `bid_request.no_award`)"),
+    responses(
+        (status = 204, description = "Applied, or seen before"),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "Bad or stale signature"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/webhooks/bidding")]
+#[tracing::instrument(skip_all)]
+pub async fn receive_bidding_webhook(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    context: web::Data<Context>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let sender = Sender { name: "bidding", applies_to: "bid_request." };
+    receive::<Award>(&req, &db, context.bidding_webhook.as_ref(), sender, &body, auction_flow::decided).await
 }

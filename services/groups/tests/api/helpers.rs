@@ -15,19 +15,23 @@ use serde_json::{Value, json};
 /// The secrets payments and shipping sign what they tell groups with in tests.
 pub const PAYMENTS_WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const SHIPPING_WEBHOOK_SECRET: &str = "whsec_c2hpcHBpbmcgdGVsbHMgZ3JvdXBzIGhlcmU=";
+pub const BIDDING_WEBHOOK_SECRET: &str = "whsec_YmlkZGluZyB0ZWxscyBncm91cHMgaGVyZQ==";
 
 pub struct TestApp {
     pub address: String,
     pub catalog: String,
     pub payments: String,
     pub shipping: String,
+    pub bidding: String,
+    /// Bidding's clock, moved past a bid window's close.
+    pub bidding_clock: platform::clock::Clock,
     pub client: reqwest::Client,
     /// The groups service's clock, for moving time forward.
     pub clock: platform::clock::Clock,
     config: groups::Config,
     /// Where groups' mail arrives.
     pub mail: Mailbox,
-    _dbs: [TestDatabase; 4],
+    _dbs: [TestDatabase; 5],
 }
 
 /// Where groups' mail arrives in tests: the SMTP server the test script starts (aiosmtpd keeping
@@ -100,7 +104,7 @@ fn quick(outbox: &mut platform::outbox::SubscriberSettings) {
     (outbox.poll_interval_ms, outbox.backoff_base_ms, outbox.backoff_max_ms) = (20, 50, 500);
 }
 
-/// Catalog, payments (sandbox) and groups on `backend`, wired as `groupbuy up` wires them, or
+/// Catalog, payments (sandbox), shipping, bidding and groups on `backend`, wired as `groupbuy up` wires them, or
 /// `None` when PostgreSQL tests are skipped on purpose.
 pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
     let catalog_db = TestDatabase::create(backend, "catalog")?;
@@ -128,6 +132,18 @@ pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
     let shipping_address = format!("http://127.0.0.1:{}", shipping.port());
     tokio::spawn(shipping.run_until_stopped());
 
+    let bidding_db = TestDatabase::create(backend, "bidding")?;
+    let mut config = bidding::config::with_defaults(settings(&bidding_db.url)).expect("defaults");
+    config.bidding.catalog_url = catalog_address.clone();
+    config.bidding.award_every_ms = 20;
+    config.bidding.subscriber.url = Some(format!("http://127.0.0.1:{groups_port}/v1/webhooks/bidding"));
+    config.bidding.subscriber.secret = Some(Secret::new(BIDDING_WEBHOOK_SECRET));
+    quick(&mut config.bidding.subscriber);
+    let bidding = bidding::build(config).await.expect("bidding starts");
+    let bidding_address = format!("http://127.0.0.1:{}", bidding.port());
+    let bidding_clock = bidding.db().clock().clone();
+    tokio::spawn(bidding.run_until_stopped());
+
     let db = TestDatabase::create(backend, "groups")?;
     let mut service = settings(&db.url);
     service.server.port = groups_port;
@@ -135,6 +151,8 @@ pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
     config.groups.catalog_url = catalog_address.clone();
     config.groups.payments_url = payments_address.clone();
     config.groups.shipping_url = shipping_address.clone();
+    config.groups.bidding_url = bidding_address.clone();
+    config.groups.bidding_webhook_secret = Some(Secret::new(BIDDING_WEBHOOK_SECRET));
     config.groups.payments_webhook_secret = Some(Secret::new(PAYMENTS_WEBHOOK_SECRET));
     config.groups.shipping_webhook_secret = Some(Secret::new(SHIPPING_WEBHOOK_SECRET));
     config.groups.close_every_ms = 50;
@@ -151,11 +169,13 @@ pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
         catalog: catalog_address,
         payments: payments_address,
         shipping: shipping_address,
+        bidding: bidding_address,
+        bidding_clock,
         client: reqwest::Client::new(),
         clock,
         config,
         mail,
-        _dbs: [catalog_db, payments_db, shipping_db, db],
+        _dbs: [catalog_db, payments_db, shipping_db, bidding_db, db],
     })
 }
 
@@ -203,6 +223,22 @@ impl TestApp {
         let body = json!({ "name": "Main depot", "supplier_ids": [supplier] });
         let res = self.client.post(format!("{}/v1/shipping-bases", self.shipping)).bearer_auth(operator()).json(&body);
         assert_eq!(res.send().await.expect("request").status(), 201);
+    }
+
+    /// Posts `body` to the webhook route `path`, signed with Standard Webhooks by `secret` as
+    /// message `msg`; the status.
+    pub async fn signed(&self, path: &str, secret: &str, msg: &str, body: String) -> u16 {
+        let now = chrono::Utc::now().timestamp();
+        let key = platform::webhook::SigningKey::standard(secret);
+        let signature = platform::webhook::standard_signature(&key, msg, now, body.as_bytes());
+        let res = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("webhook-id", msg)
+            .header("webhook-timestamp", now.to_string())
+            .header("webhook-signature", signature)
+            .body(body);
+        res.send().await.expect("request").status().as_u16()
     }
 
     /// A GET on another service with `bearer`.

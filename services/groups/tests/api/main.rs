@@ -2,6 +2,7 @@
 //! real catalog over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+mod auction;
 mod bulk;
 mod closing;
 mod creation;

@@ -115,25 +115,7 @@ store_test!(g7_payments_webhooks_must_be_signed_and_apply_once, |backend| async 
     let url = format!("{}/v1/webhooks/payments", app.address);
     let unsigned = app.client.post(&url).body(body.clone()).send().await.unwrap();
     assert_eq!(unsigned.status(), 400);
-    let send = |secret: &'static str, msg: &'static str| {
-        let (app, url, body) = (&app, url.clone(), body.clone());
-        async move {
-            let now = chrono::Utc::now().timestamp();
-            let key = platform::webhook::SigningKey::standard(secret);
-            let signature = platform::webhook::standard_signature(&key, msg, now, body.as_bytes());
-            app.client
-                .post(url)
-                .header("webhook-id", msg)
-                .header("webhook-timestamp", now.to_string())
-                .header("webhook-signature", signature)
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
+    let send = |secret: &'static str, msg: &'static str| app.signed("/v1/webhooks/payments", secret, msg, body.clone());
     assert_eq!(send("whsec_d3JvbmcgYnV0IHdlbGwgZm9ybWVkIGtleQ==", "msg-1").await, 400);
     assert_eq!(send(PAYMENTS_WEBHOOK_SECRET, "msg-1").await, 204);
     assert_eq!(send(PAYMENTS_WEBHOOK_SECRET, "msg-1").await, 204, "a redelivery is acknowledged");
