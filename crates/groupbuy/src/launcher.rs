@@ -7,7 +7,10 @@ use anyhow::Context;
 use nix::{sys::signal, unistd::Pid};
 use tokio::process::{Child, Command};
 
-use crate::{SERVICES, ServiceEntry};
+use crate::{
+    SERVICES, ServiceEntry,
+    wiring::{Topology, WebhookSecrets},
+};
 
 /// Set on the services `up` starts: the launcher's pid, so that each dies with it.
 pub const LAUNCHER_PID_VAR: &str = "GROUPBUY_LAUNCHER_PID";
@@ -29,6 +32,8 @@ pub struct UpOptions {
     pub host: String,
     /// Port overrides by service name.
     pub ports: Vec<(String, u16)>,
+    /// Database URLs by service name, instead of SQLite files under the data folder.
+    pub databases: Vec<(String, String)>,
     pub json_logs: bool,
 }
 
@@ -43,7 +48,7 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     std::fs::create_dir_all(&options.data_dir)?;
     let data_dir = options.data_dir.canonicalize()?;
     let secret = crate::secret::load_or_create(&data_dir)?;
-    let secrets = Secrets {
+    let secrets = WebhookSecrets {
         payments: crate::secret::webhook_secret(&data_dir, crate::secret::PAYMENTS_WEBHOOK_FILE)?,
         shipping: crate::secret::webhook_secret(&data_dir, crate::secret::SHIPPING_WEBHOOK_FILE)?,
         bidding: crate::secret::webhook_secret(&data_dir, crate::secret::BIDDING_WEBHOOK_FILE)?,
@@ -63,11 +68,15 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
         })?;
     }
 
+    let topology = Topology::local(&options.host, &ports);
     let mut running = Vec::new();
     for &(entry, port) in &ports {
-        let database = format!("sqlite://{}/{}.db", data_dir.display(), entry.name);
+        let database = match options.databases.iter().find(|(name, _)| name == entry.name) {
+            Some((_, url)) => url.clone(),
+            None => format!("sqlite://{}/{}.db", data_dir.display(), entry.name),
+        };
         let child = Command::new(&exe)
-            .envs(wiring(entry.name, &options.host, &ports, &secrets, &data_dir))
+            .envs(wiring(entry.name, &topology, &secrets, &data_dir))
             .args(["serve", entry.name])
             .env("GROUPBUY_SERVER__HOST", &options.host)
             .env("GROUPBUY_SERVER__PORT", port.to_string())
@@ -118,51 +127,19 @@ fn mail_dir(data_dir: &std::path::Path) -> std::path::PathBuf {
     data_dir.join("mail")
 }
 
-/// The secrets payments, shipping and bidding sign what they tell groups with.
-struct Secrets {
-    payments: String,
-    shipping: String,
-    bidding: String,
-}
-
-/// The variables that point a service at the others it calls, with the webhook secrets; groups'
-/// mail goes to `data_dir/mail` unless `GROUPBUY_GROUPS__MAIL__SMTP_URL` names a server.
+/// The variables that point a service at the others on this host, with the webhook secrets;
+/// groups' mail goes to `data_dir/mail` unless `GROUPBUY_GROUPS__MAIL__SMTP_URL` names a server.
 fn wiring(
     name: &str,
-    host: &str,
-    ports: &[(&'static ServiceEntry, u16)],
-    secrets: &Secrets,
+    topology: &Topology,
+    secrets: &WebhookSecrets,
     data_dir: &std::path::Path,
 ) -> Vec<(String, String)> {
-    let url =
-        |service: &str| ports.iter().find(|(e, _)| e.name == service).map(|(_, port)| format!("http://{host}:{port}"));
-    let pairs = match name {
-        "groups" => vec![
-            ("GROUPBUY_GROUPS__CATALOG_URL", url("catalog")),
-            ("GROUPBUY_GROUPS__PAYMENTS_URL", url("payments")),
-            ("GROUPBUY_GROUPS__SHIPPING_URL", url("shipping")),
-            ("GROUPBUY_GROUPS__BIDDING_URL", url("bidding")),
-            ("GROUPBUY_GROUPS__PAYMENTS_WEBHOOK_SECRET", Some(secrets.payments.clone())),
-            ("GROUPBUY_GROUPS__SHIPPING_WEBHOOK_SECRET", Some(secrets.shipping.clone())),
-            ("GROUPBUY_GROUPS__BIDDING_WEBHOOK_SECRET", Some(secrets.bidding.clone())),
-            ("GROUPBUY_GROUPS__MAIL__DIR", Some(mail_dir(data_dir).display().to_string())),
-        ],
-        "payments" => vec![
-            ("GROUPBUY_PAYMENTS__SUBSCRIBER__URL", url("groups").map(|u| format!("{u}/v1/webhooks/payments"))),
-            ("GROUPBUY_PAYMENTS__SUBSCRIBER__SECRET", Some(secrets.payments.clone())),
-        ],
-        "bidding" => vec![
-            ("GROUPBUY_BIDDING__CATALOG_URL", url("catalog")),
-            ("GROUPBUY_BIDDING__SUBSCRIBER__URL", url("groups").map(|u| format!("{u}/v1/webhooks/bidding"))),
-            ("GROUPBUY_BIDDING__SUBSCRIBER__SECRET", Some(secrets.bidding.clone())),
-        ],
-        "shipping" => vec![
-            ("GROUPBUY_SHIPPING__SUBSCRIBER__URL", url("groups").map(|u| format!("{u}/v1/webhooks/shipping"))),
-            ("GROUPBUY_SHIPPING__SUBSCRIBER__SECRET", Some(secrets.shipping.clone())),
-        ],
-        _ => Vec::new(),
-    };
-    pairs.into_iter().filter_map(|(key, value)| Some((key.to_owned(), value?))).collect()
+    let mut env = crate::wiring::peers(name, topology, secrets);
+    if name == "groups" {
+        env.push(("GROUPBUY_GROUPS__MAIL__DIR".to_owned(), mail_dir(data_dir).display().to_string()));
+    }
+    env
 }
 
 async fn wait_ready(client: &reqwest::Client, host: &str, service: &mut Running) -> anyhow::Result<()> {

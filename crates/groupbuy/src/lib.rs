@@ -2,6 +2,7 @@
 
 pub mod launcher;
 pub mod secret;
+pub mod wiring;
 
 use std::{future::Future, path::PathBuf, pin::Pin};
 

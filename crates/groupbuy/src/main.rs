@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use groupbuy::{SERVICES, launcher};
+use groupbuy::{
+    SERVICES, launcher,
+    wiring::{self, Topology, WebhookSecrets},
+};
 use platform::{
     auth::{Role, TokenIssuer},
     config::ServiceSettings,
@@ -29,6 +32,10 @@ enum Cmd {
         /// Override a port, e.g. `--port catalog=9081`; repeatable.
         #[arg(long = "port", value_parser = parse_port)]
         ports: Vec<(String, u16)>,
+        /// A service's database instead of its SQLite file under the data folder, e.g.
+        /// `--database groups=postgres://user:pass@host/groups`; repeatable.
+        #[arg(long = "database", value_parser = parse_database)]
+        databases: Vec<(String, String)>,
         /// Log JSON lines instead of human-readable text.
         #[arg(long)]
         json_logs: bool,
@@ -57,6 +64,17 @@ enum Cmd {
         #[arg(long, default_value = "./data")]
         data_dir: PathBuf,
     },
+    /// Apply one service's database migrations and exit (a deployment's migration job, before
+    /// the service's replicas start). Configured like `serve`.
+    Migrate {
+        service: String,
+        #[arg(long, env = "GROUPBUY_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Print, as JSON, how each service runs in a deployment where services are reached by name
+    /// (docker compose, Kubernetes): its command, port and the variables that wire it to its
+    /// peers, secrets as `${…}` placeholders. CI checks the deployment files against it.
+    Wiring,
     /// Write each service's OpenAPI document to `<out>/<service>.json`.
     Openapi {
         #[arg(long, default_value = "openapi")]
@@ -74,6 +92,17 @@ fn parse_port(s: &str) -> Result<(String, u16), String> {
     Ok((name.to_owned(), port.parse().map_err(|_| format!("`{port}` is not a port"))?))
 }
 
+fn parse_database(s: &str) -> Result<(String, String), String> {
+    let (name, url) = s.split_once('=').ok_or("expected SERVICE=URL")?;
+    if groupbuy::find(name).is_none() {
+        return Err(format!("unknown service `{name}`"));
+    }
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite://")) {
+        return Err("a postgres:// or sqlite:// URL".to_owned());
+    }
+    Ok((name.to_owned(), url.to_owned()))
+}
+
 fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(s).ok_or_else(|| "one of operator, supplier, shopper, shipping, service".to_owned())
 }
@@ -81,8 +110,8 @@ fn parse_role(s: &str) -> Result<Role, String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Cmd::Up { data_dir, host, ports, json_logs } => {
-            launcher::up(launcher::UpOptions { data_dir, host, ports, json_logs }).await
+        Cmd::Up { data_dir, host, ports, databases, json_logs } => {
+            launcher::up(launcher::UpOptions { data_dir, host, ports, databases, json_logs }).await
         }
         Cmd::Serve { service, config } => {
             let entry = groupbuy::find(&service).with_context(|| format!("unknown service `{service}`"))?;
@@ -110,6 +139,32 @@ async fn main() -> anyhow::Result<()> {
                 chrono::Duration::minutes(ttl_minutes),
             )?;
             println!("{token}");
+            Ok(())
+        }
+        Cmd::Migrate { service, config } => {
+            let entry = groupbuy::find(&service).with_context(|| format!("unknown service `{service}`"))?;
+            let settings =
+                platform::config::load::<ServiceSettings>(entry.name, entry.default_port, "", config.as_deref())?;
+            platform::db::Db::connect(&settings.database, (entry.def)().migrations).await?;
+            println!("{} migrated", entry.name);
+            Ok(())
+        }
+        Cmd::Wiring => {
+            let (topology, secrets) = (Topology::named(), WebhookSecrets::placeholders());
+            let services: serde_json::Map<String, serde_json::Value> = SERVICES
+                .iter()
+                .map(|entry| {
+                    let env: serde_json::Map<String, serde_json::Value> =
+                        wiring::peers(entry.name, &topology, &secrets)
+                            .into_iter()
+                            .map(|(k, v)| (k, v.into()))
+                            .collect();
+                    let shape =
+                        serde_json::json!({ "command": ["serve", entry.name], "port": entry.default_port, "env": env });
+                    (entry.name.to_owned(), shape)
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&services)?);
             Ok(())
         }
         Cmd::Openapi { out } => {

@@ -181,9 +181,12 @@ fn public_key(settings: &AuthSettings) -> anyhow::Result<&str> {
         .ok_or_else(|| anyhow::anyhow!("auth.public_key_pem is required for {:?}", settings.algorithm))
 }
 
-/// Mints HS256 tokens: development tokens from `groupbuy token`, and tokens in tests.
+/// Mints tokens: HS256 development tokens from `groupbuy token` and in tests; EdDSA service
+/// tokens a service signs for its own calls in production (its private key, the verifiers' public
+/// key).
 pub struct TokenIssuer {
     key: EncodingKey,
+    algorithm: Algorithm,
     issuer: String,
     audience: String,
 }
@@ -192,9 +195,20 @@ impl TokenIssuer {
     pub fn hs256(secret: &str, issuer: &str, audience: &str) -> Self {
         Self {
             key: EncodingKey::from_secret(secret.as_bytes()),
+            algorithm: Algorithm::HS256,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
         }
+    }
+
+    /// Signs with an Ed25519 private key (PKCS#8 PEM).
+    pub fn eddsa(private_key_pem: &str, issuer: &str, audience: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            key: EncodingKey::from_ed_pem(private_key_pem.as_bytes())?,
+            algorithm: Algorithm::EdDSA,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        })
     }
 
     /// A token for `role`, acting for `acts_for` where the role needs a party.
@@ -216,7 +230,7 @@ impl TokenIssuer {
             iat: now,
             nbf: None,
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)?)
+        Ok(jsonwebtoken::encode(&Header::new(self.algorithm), &claims, &self.key)?)
     }
 }
 
@@ -379,6 +393,13 @@ mod tests {
         let key = EncodingKey::from_ed_pem(PRIVATE.as_bytes()).unwrap();
         let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &key).unwrap();
         assert_eq!(verifier.verify(&token).unwrap().role, Role::Service);
+        let issued = TokenIssuer::eddsa(PRIVATE, "groupbuy", "groupbuy").unwrap().issue(
+            Role::Service,
+            "groups",
+            None,
+            chrono::Duration::minutes(10),
+        );
+        assert_eq!(verifier.verify(&issued.unwrap()).unwrap().subject, "groups");
         // An HS256 token is refused by an EdDSA verifier, whatever its secret.
         let hs = TokenIssuer::hs256(SECRET, "groupbuy", "groupbuy").issue(
             Role::Operator,

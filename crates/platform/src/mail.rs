@@ -20,7 +20,8 @@ pub const TARGET: &str = "mail";
 /// Where mail goes.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct MailSettings {
-    /// `smtp://host:port` (plain SMTP to a relay, e.g. one on this host or in the cluster).
+    /// `smtp://host:port` (plain SMTP to a relay, e.g. one on this host or in the cluster); empty
+    /// is unset.
     pub smtp_url: Option<String>,
     /// A folder for `.eml` files, used when no SMTP server is set.
     pub dir: Option<PathBuf>,
@@ -57,7 +58,8 @@ impl Mailer {
     /// The mailer the settings describe; `None` when they name neither a server nor a folder.
     pub fn from_settings(settings: &MailSettings) -> anyhow::Result<Option<Self>> {
         let from: Mailbox = settings.from.parse().map_err(|e| anyhow::anyhow!("mail.from: {e}"))?;
-        if let Some(url) = &settings.smtp_url {
+        // Empty counts as unset (a deployment file's `${SMTP_URL:-}`).
+        if let Some(url) = settings.smtp_url.as_deref().filter(|url| !url.is_empty()) {
             let address =
                 url.strip_prefix("smtp://").ok_or_else(|| anyhow::anyhow!("mail.smtp_url must be smtp://host:port"))?;
             let (host, port) = address.rsplit_once(':').unwrap_or((address, "25"));

@@ -46,8 +46,11 @@ pub struct GroupsSettings {
     /// Verifies the decisions bidding sends to `/v1/webhooks/bidding`.
     pub bidding_webhook_secret: Option<Secret>,
     /// The bearer token for calls to payments, shipping and bidding. Without it, groups signs its own
-    /// short-lived service tokens with the HS256 secret (the embedded default).
+    /// short-lived service tokens: with `service_key_pem` (an Ed25519 private key whose public key
+    /// the services verify with, `auth.algorithm = "EdDSA"`), else with the HS256 secret (the
+    /// embedded default).
     pub service_token: Option<Secret>,
+    pub service_key_pem: Option<Secret>,
     /// How the outbox sends and retries (its `url`: storefront events, coming with G9).
     pub outbox: SubscriberSettings,
     /// Where purchaser IDs, receipts and outcomes are mailed: an SMTP server or a folder.

@@ -68,19 +68,21 @@ pub struct Context {
     pub bidding_webhook: Option<SigningKey>,
 }
 
-/// The token groups calls payments and shipping with: the configured one, else a short-lived
-/// service token signed with the HS256 secret.
+/// The token groups calls payments, shipping and bidding with: the configured one, else a
+/// short-lived service token signed with its Ed25519 key or the HS256 secret.
 fn service_tokens(config: &Config) -> anyhow::Result<TokenSource> {
     if let Some(token) = &config.groups.service_token {
         let token = token.expose().to_owned();
         return Ok(Arc::new(move || Ok(token.clone())));
     }
     let ServiceSettings { auth, .. } = &config.service;
-    let secret = match (&auth.algorithm, &auth.secret) {
-        (JwtAlgorithm::HS256, Some(secret)) => secret.expose().to_owned(),
-        _ => anyhow::bail!("groups.service_token is required unless tokens are HS256 with a secret"),
+    let issuer = match (&auth.algorithm, &auth.secret, &config.groups.service_key_pem) {
+        (JwtAlgorithm::EdDSA, _, Some(key)) => TokenIssuer::eddsa(key.expose(), &auth.issuer, &auth.audience)?,
+        (JwtAlgorithm::HS256, Some(secret), _) => TokenIssuer::hs256(secret.expose(), &auth.issuer, &auth.audience),
+        _ => anyhow::bail!(
+            "groups needs groups.service_token, or groups.service_key_pem with EdDSA, or HS256 with a secret"
+        ),
     };
-    let issuer = TokenIssuer::hs256(&secret, &auth.issuer, &auth.audience);
     Ok(Arc::new(move || issuer.issue(Role::Service, NAME, None, chrono::Duration::minutes(10))))
 }
 

@@ -202,9 +202,7 @@ impl Db {
         };
         let db = Self { pool, backend, migrations, instance: instance.clone(), clock: clock.clone(), writer };
         db.run(move |conn| {
-            for set in std::iter::once(&PLATFORM_MIGRATIONS).chain(migrations) {
-                apply(conn, *set)?;
-            }
+            migrate(conn, migrations)?;
             crate::instance::beat(conn, &instance, clock.now())
         })
         .await?;
@@ -274,12 +272,26 @@ impl Db {
     }
 }
 
-fn apply(conn: &mut DbConnection, set: Migrations) -> Result<(), DbError> {
-    let result = match conn {
-        DbConnection::Postgresql(c) => c.run_pending_migrations((set.postgres)()).map(drop),
-        DbConnection::Sqlite(c) => c.run_pending_migrations((set.sqlite)()).map(drop),
-    };
-    result.map_err(|e| DbError::Migration(e.to_string()))
+/// Applies the platform's migrations and the service's. Processes starting together on one
+/// database take turns (replicas, or a migration job beside a starting service): the first applies
+/// what is pending and the others then find nothing to do. PostgreSQL: a session-level advisory
+/// lock; SQLite: one exclusive transaction, each migration a savepoint in it.
+fn migrate(conn: &mut DbConnection, migrations: &'static [Migrations]) -> Result<(), DbError> {
+    let sets = || std::iter::once(&PLATFORM_MIGRATIONS).chain(migrations);
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+    match conn {
+        DbConnection::Postgresql(c) => {
+            // An arbitrary constant: the key every groupbuy service's migrations share.
+            diesel::sql_query("SELECT pg_advisory_lock(7243100011)").execute(c)?;
+            let applied =
+                sets().try_for_each(|set| c.run_pending_migrations((set.postgres)()).map(drop).map_err(failed));
+            diesel::sql_query("SELECT pg_advisory_unlock(7243100011)").execute(c)?;
+            applied
+        }
+        DbConnection::Sqlite(c) => c.exclusive_transaction(|c| {
+            sets().try_for_each(|set| c.run_pending_migrations((set.sqlite)()).map(drop).map_err(failed))
+        }),
+    }
 }
 
 fn pending(conn: &mut DbConnection, set: Migrations) -> Result<bool, DbError> {
@@ -365,6 +377,22 @@ mod tests {
 
     // Many transactions at once (batched into few commits on SQLite): each is answered with its own
     // outcome, and one that fails leaves no trace while the others in its batch commit.
+    // Replicas of a service starting at once on a fresh database: each one comes up, the
+    // migrations applied once (on PostgreSQL they take turns at an advisory lock).
+    store_test!(x7_replicas_starting_together_all_migrate, |backend| async move {
+        let Some(test_db) = TestDatabase::create(backend, "replicas") else { return };
+        let database = settings(&test_db.url).database;
+        let (a, b, c, d) = tokio::join!(
+            Db::connect(&database, &[]),
+            Db::connect(&database, &[]),
+            Db::connect(&database, &[]),
+            Db::connect(&database, &[])
+        );
+        for replica in [a, b, c, d] {
+            replica.unwrap();
+        }
+    });
+
     store_test!(x7_concurrent_transactions_commit_or_fail_alone, |backend| async move {
         let Some(test_db) = TestDatabase::create(backend, "writer") else { return };
         let db = Db::connect(&settings(&test_db.url).database, &[]).await.unwrap();

@@ -1,61 +1,15 @@
 //! The suite as separate processes, as `groupbuy up` runs it (PRODUCT.md X8): its services die with
 //! it however it dies, and a client retrying with its Idempotency-Keys through SIGKILLs gets one
 //! effect per key.
-#![allow(clippy::unwrap_used, clippy::zombie_processes, reason = "tests fail loudly; the child is killed on failure")]
 
 use std::{
-    io::{BufRead, BufReader, Write},
-    net::{TcpListener, TcpStream},
+    net::TcpListener,
     path::Path,
-    process::{Child, Command, Stdio},
-    sync::mpsc,
+    process::{Child, Command},
     time::{Duration, Instant},
 };
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A free port for each service, in the order catalog, groups, payments, shipping, bidding.
-fn suite_ports() -> [(&'static str, u16); 5] {
-    ["catalog", "groups", "payments", "shipping", "bidding"].map(|name| (name, free_port()))
-}
-
-/// Starts the launcher and waits until it says the suite is up.
-fn up(data_dir: &Path, ports: &[(&str, u16)]) -> Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_groupbuy"));
-    command.arg("up").arg("--data-dir").arg(data_dir);
-    for (name, port) in ports {
-        command.args(["--port", &format!("{name}={port}")]);
-    }
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines, received) = mpsc::channel();
-    // Drains the launcher's output to the end (a closed pipe would fail its later prints) into
-    // `launcher.log` in the data folder, which a failing test leaves behind.
-    std::fs::create_dir_all(data_dir).unwrap();
-    let mut log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("launcher.log")).unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = writeln!(log, "{line}");
-            let _ = lines.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while Instant::now() < deadline {
-        match received.recv_timeout(Duration::from_millis(200)) {
-            Ok(line) if line.contains("groupbuy is up") => return child,
-            Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-    }
-    let _ = child.kill();
-    panic!("groupbuy up did not come up");
-}
-
-fn serving(port: u16) -> bool {
-    TcpStream::connect(("127.0.0.1", port)).is_ok()
-}
+use crate::harness::{get, kill_services, post, serving, stop, suite_ports, token, up};
 
 // Issue 8, finding 4: SIGKILL of `groupbuy up` left its services serving and holding their ports,
 // and the next `groupbuy up` failed with "Address already in use".
@@ -110,18 +64,6 @@ impl Schedule {
     }
 }
 
-fn token(data_dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_groupbuy"))
-        .arg("token")
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
 /// The kill schedule's seed: `GROUPBUY_CRASH_SEED`, or the clock, so a failure can be replayed.
 fn crash_seed() -> u64 {
     std::env::var("GROUPBUY_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
@@ -136,51 +78,6 @@ fn killed_and_restarted(mut launcher: Child, data_dir: &Path, ports: &[(&str, u1
         std::thread::sleep(Duration::from_millis(20));
     }
     up(data_dir, ports)
-}
-
-/// Stops the suite as Ctrl-C would and removes its data (kept when a test fails before this).
-fn stop(mut launcher: Child, data_dir: &Path) {
-    let pid = nix::unistd::Pid::from_raw(i32::try_from(launcher.id()).unwrap());
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
-    let _ = launcher.wait();
-    let _ = std::fs::remove_dir_all(data_dir);
-}
-
-/// SIGKILL to every service the launcher started; the launcher then stops (a service died).
-fn kill_services(launcher: &mut Child) {
-    let children = Command::new("pgrep").arg("-P").arg(launcher.id().to_string()).output().unwrap();
-    for pid in String::from_utf8_lossy(&children.stdout).split_whitespace() {
-        let pid = nix::unistd::Pid::from_raw(pid.parse().unwrap());
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-    }
-    let _ = launcher.kill();
-    let _ = launcher.wait();
-}
-
-/// POSTs with `key` until a final answer: through connection errors (a killed service), 5xx and
-/// 409 in-flight (a request the dead process left), as a careful client would.
-async fn post(
-    client: &reqwest::Client,
-    url: &str,
-    bearer: &str,
-    key: &str,
-    body: &serde_json::Value,
-) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let sent = client.post(url).bearer_auth(bearer).header("idempotency-key", key).json(body).send().await;
-        if let Ok(res) = sent {
-            let status = res.status().as_u16();
-            let answer: serde_json::Value = res.json().await.unwrap_or_default();
-            let in_flight = answer["type"].as_str().is_some_and(|t| t.ends_with("/idempotency-in-flight"));
-            if (200..300).contains(&status) {
-                return answer;
-            }
-            assert!(status >= 500 || in_flight, "{url} with key {key}: {status} {answer}");
-        }
-        assert!(Instant::now() < deadline, "{url} with key {key} never got a final answer");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// Waits (90 s at most) until the group at `url` is settled; returns it.
@@ -209,10 +106,6 @@ async fn shipped_once(client: &reqwest::Client, url: &str, bearer: &str, expecte
         assert!(Instant::now() < deadline, "shipments missing: {shipped}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-async fn get(client: &reqwest::Client, url: &str, bearer: &str) -> serde_json::Value {
-    client.get(url).bearer_auth(bearer).send().await.unwrap().json().await.unwrap()
 }
 
 /// What one client needs for a round: a product, a charge and its refund, a hold and its capture,

@@ -1,0 +1,7 @@
+//! The suite as its users meet it: every service its own process, started by `groupbuy up` on free
+//! ports (SQLite, or PostgreSQL with a database per service), driven over HTTP.
+#![allow(clippy::unwrap_used, clippy::zombie_processes, reason = "tests fail loudly; the child is killed on failure")]
+
+mod harness;
+mod journeys;
+mod processes;
