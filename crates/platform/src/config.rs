@@ -32,6 +32,9 @@ pub struct ServerSettings {
     pub port: u16,
     /// Actix worker threads; 0 means one per core.
     pub workers: usize,
+    /// Origins whose browser pages may call this service (CORS), comma-separated, such as
+    /// `https://shop.example`; `*` for any; empty (the default) for none.
+    pub cors_origins: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -135,6 +138,7 @@ pub fn load<T: serde::de::DeserializeOwned>(
         host = "127.0.0.1"
         port = {port}
         workers = 0
+        cors_origins = ""
         [database]
         url = "sqlite://data/{service}.db"
         pool_size = 8

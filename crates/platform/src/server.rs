@@ -117,6 +117,7 @@ impl Application {
         drop(api);
         let body_limit = settings.limits.body_bytes;
         let metrics_private = !settings.metrics.public;
+        let cors_origins = settings.server.cors_origins.clone();
         let db_data = web::Data::new(db.clone());
 
         let mut server = HttpServer::new(move || {
@@ -150,6 +151,7 @@ impl Application {
                 .wrap(metrics.clone())
                 .wrap(middleware::Condition::new(metrics_private, from_fn(guard::private_metrics)))
                 .wrap(from_fn(context::trace_requests))
+                .wrap(middleware::Condition::new(!cors_origins.trim().is_empty(), cors(&cors_origins)))
         })
         .listen(listener)?;
         if settings.server.workers > 0 {
@@ -270,6 +272,27 @@ fn wrong_method(req: &HttpRequest) -> Option<HttpResponse> {
         response.headers_mut().insert(actix_web::http::header::ALLOW, value);
     }
     Some(response)
+}
+
+/// Lets browser pages of `origins` (comma-separated, or `*`) call the API with a bearer token and
+/// read what a storefront needs of the answer (ETag, Location, Retry-After).
+fn cors(origins: &str) -> actix_cors::Cors {
+    use actix_web::http::{Method, header};
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::DELETE])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
+        .max_age(600);
+    for origin in origins.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        cors = if origin == "*" { cors.allow_any_origin() } else { cors.allowed_origin(origin) };
+    }
+    cors
 }
 
 async fn redirect_to_docs() -> HttpResponse {

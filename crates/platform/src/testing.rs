@@ -67,7 +67,7 @@ impl TestDatabase {
 /// Settings for a test server: a free port, this database, the test secret.
 pub fn settings(database_url: &str) -> ServiceSettings {
     ServiceSettings {
-        server: ServerSettings { host: "127.0.0.1".into(), port: 0, workers: 2 },
+        server: ServerSettings { host: "127.0.0.1".into(), port: 0, workers: 2, cors_origins: String::new() },
         database: DatabaseSettings::new(database_url, 8),
         auth: AuthSettings {
             algorithm: JwtAlgorithm::HS256,

@@ -130,3 +130,33 @@ store_test!(x1_public_reads_are_cacheable_and_revalidated, |backend| async move 
     let private = app.request(reqwest::Method::GET, "/v1/products", Some(&operator())).send().await.unwrap();
     assert_eq!(private.headers()["cache-control"], "private, no-cache");
 });
+
+// X7: a storefront's browser page on an allowed origin may call the API with a bearer token (the
+// preflight answers for it, and the answer's ETag is readable); another origin gets no CORS grant.
+store_test!(x7_cors_admits_the_configured_origins_only, |backend| async move {
+    let Some(db) = platform::testing::TestDatabase::create(backend, "catalog") else { return };
+    let mut settings = platform::testing::settings(&db.url);
+    settings.server.cors_origins = "https://shop.example, https://other.example".into();
+    let app = catalog::build(settings).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let preflight = |origin: &'static str| {
+        client
+            .request(reqwest::Method::OPTIONS, format!("{address}/v1/products"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type, idempotency-key")
+            .send()
+    };
+    let allowed = preflight("https://shop.example").await.unwrap();
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://shop.example");
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    let read =
+        client.get(format!("{address}/v1/products")).header("origin", "https://other.example").send().await.unwrap();
+    assert_eq!(read.headers()["access-control-allow-origin"], "https://other.example");
+    let exposed = read.headers()["access-control-expose-headers"].to_str().unwrap().to_lowercase();
+    assert!(exposed.contains("etag"), "{exposed}");
+});

@@ -6,6 +6,7 @@
 
 mod auction;
 mod bulk;
+mod replicas;
 mod stripe;
 mod tiered;
 
@@ -34,6 +35,10 @@ pub struct Suite {
     pub client: reqwest::Client,
     data_dir: PathBuf,
     launcher: Child,
+    /// What the launcher's services were started with: ports, databases, variables.
+    ports: [(&'static str, u16); 5],
+    databases: Vec<(String, String)>,
+    env: Vec<(String, String)>,
     _databases: Vec<TestDatabase>,
 }
 
@@ -47,12 +52,13 @@ impl Suite {
     pub fn start_with(backend: TestBackend, env: &[(&str, &str)]) -> Option<Self> {
         let ports = suite_ports();
         let mut launch = Launch::default();
-        let mut databases = Vec::new();
+        let (mut test_databases, mut databases) = (Vec::new(), Vec::new());
         if backend == TestBackend::Postgres {
             for (name, _) in &ports {
                 let database = TestDatabase::create(backend, name)?;
                 launch.args.extend(["--database".to_owned(), format!("{name}={}", database.url)]);
-                databases.push(database);
+                databases.push(((*name).to_owned(), database.url.clone()));
+                test_databases.push(database);
             }
         }
         // Tokens the tests sign; short waits where the defaults wait for people.
@@ -73,7 +79,53 @@ impl Suite {
         let launcher = up_with(&data_dir, &ports, &launch);
         let [catalog, groups, payments, shipping, bidding] = ports.map(|(_, port)| format!("http://127.0.0.1:{port}"));
         let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
-        Some(Self { catalog, groups, payments, shipping, bidding, client, data_dir, launcher, _databases: databases })
+        Some(Self {
+            catalog,
+            groups,
+            payments,
+            shipping,
+            bidding,
+            client,
+            data_dir,
+            launcher,
+            ports,
+            databases,
+            env: launch.env,
+            _databases: test_databases,
+        })
+    }
+
+    /// Another process of `service` on its database (a replica), wired as the launcher wires its
+    /// own and listening on `port`; the caller stops it.
+    pub fn replica(&self, service: &str, port: u16) -> Child {
+        use groupbuy::{secret, wiring};
+        let secret = |file| secret::webhook_secret(&self.data_dir, file).unwrap();
+        let secrets = wiring::WebhookSecrets {
+            payments: secret(secret::PAYMENTS_WEBHOOK_FILE),
+            shipping: secret(secret::SHIPPING_WEBHOOK_FILE),
+            bidding: secret(secret::BIDDING_WEBHOOK_FILE),
+        };
+        let ports: Vec<_> = self.ports.iter().map(|(name, port)| (groupbuy::find(name).unwrap(), *port)).collect();
+        let mut env = wiring::peers(service, &wiring::Topology::local("127.0.0.1", &ports), &secrets);
+        let database = self.databases.iter().find(|(name, _)| name == service).expect("a PostgreSQL suite");
+        env.extend([
+            ("GROUPBUY_SERVER__PORT".to_owned(), port.to_string()),
+            ("GROUPBUY_DATABASE__URL".to_owned(), database.1.clone()),
+            ("GROUPBUY_GROUPS__MAIL__DIR".to_owned(), self.data_dir.join("mail").display().to_string()),
+        ]);
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_groupbuy"))
+            .args(["serve", service])
+            .envs(self.env.iter().cloned())
+            .envs(env)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !crate::harness::serving(port) {
+            assert!(Instant::now() < deadline, "the {service} replica did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child
     }
 
     /// `method url` as `bearer` with `body`: the status and the JSON answer (null when empty).
