@@ -16,50 +16,13 @@ Usage: auction-journey.py DATA_DIR CATALOG GROUPS PAYMENTS SHIPPING BIDDING (por
 must run with GROUPBUY_GROUPS__MIN_BID_WINDOW_SECONDS at most 15."""
 
 import datetime
-import json
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
+
+from journey import call, ok, tokens, until
 
 data = sys.argv[1]
 catalog, groups, payments, shipping, bidding = (f"http://127.0.0.1:{p}" for p in sys.argv[2:7])
-
-
-def token(role, subject=None, supplier=None):
-    args = ["target/debug/groupbuy", "token", "--role", role, "--data-dir", data]
-    args += ["--subject", subject] if subject else []
-    args += ["--supplier-id", supplier] if supplier else []
-    return subprocess.check_output(args, text=True).strip()
-
-
-def call(method, url, bearer=None, body=None):
-    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
-    request.add_header("content-type", "application/json")
-    if bearer:
-        request.add_header("authorization", f"Bearer {bearer}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-def ok(method, url, bearer=None, body=None, expect=(200, 201)):
-    status, answer = call(method, url, bearer, body)
-    assert status in expect, f"{method} {url}: {status} {answer}"
-    return answer
-
-
-def until(what, check, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+token = tokens(data)
 
 
 def euros(amount):

@@ -12,47 +12,12 @@ Usage: tiered-journey.py DATA_DIR CATALOG_PORT GROUPS_PORT PAYMENTS_PORT SHIPPIN
 (tokens come from `target/debug/groupbuy token --data-dir DATA_DIR`)."""
 
 import datetime
-import json
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
+
+from journey import call, ok, tokens, until
 
 data, catalog, groups, payments, shipping = sys.argv[1], *(f"http://127.0.0.1:{p}" for p in sys.argv[2:6])
-
-
-def token(role, subject=None):
-    args = ["target/debug/groupbuy", "token", "--role", role, "--data-dir", data]
-    return subprocess.check_output(args + (["--subject", subject] if subject else []), text=True).strip()
-
-
-def call(method, url, bearer=None, body=None):
-    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
-    request.add_header("content-type", "application/json")
-    if bearer:
-        request.add_header("authorization", f"Bearer {bearer}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-def ok(method, url, bearer=None, body=None, expect=(200, 201)):
-    status, answer = call(method, url, bearer, body)
-    assert status in expect, f"{method} {url}: {status} {answer}"
-    return answer
-
-
-def until(what, check, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+token = tokens(data)
 
 
 op = token("operator")
