@@ -57,17 +57,30 @@ pub async fn run(db: Db, every: Duration) {
     }
 }
 
-/// Closes every open group whose window has ended; returns how many this process closed.
+/// Groups read per batch of due deadlines.
+const DUE_BATCH: i64 = 200;
+
+/// Closes every open group whose window has ended, batch after batch until none is due; returns
+/// how many this process closed. Each replica starts a batch at a random place in it, so that
+/// replicas closing one wave mostly take different groups (the guarded update makes the other
+/// skip a group one closed first).
 pub async fn close_due(db: &Db) -> Result<usize, StoreError> {
     let now = db.clock().now();
-    let due = db.run(move |conn| groups::due(conn, now, 200)).await?;
     let mut closed = 0;
-    for id in due {
-        if db.transaction(move |conn| close(conn, id, now)).await? {
-            closed += 1;
+    loop {
+        let mut due = db.run(move |conn| groups::due(conn, now, DUE_BATCH)).await?;
+        let full = i64::try_from(due.len()).is_ok_and(|n| n == DUE_BATCH);
+        let start = usize::try_from(uuid::Uuid::new_v4().as_u128() % due.len().max(1) as u128).unwrap_or(0);
+        due.rotate_left(start);
+        for id in due {
+            if db.transaction(move |conn| close(conn, id, now)).await? {
+                closed += 1;
+            }
+        }
+        if !full {
+            return Ok(closed);
         }
     }
-    Ok(closed)
 }
 
 /// Closes one group at `now` if it is still open and due: `closing` at the tier's price with a
