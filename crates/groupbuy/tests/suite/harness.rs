@@ -128,3 +128,13 @@ pub async fn post(
 pub async fn get(client: &reqwest::Client, url: &str, bearer: &str) -> serde_json::Value {
     client.get(url).bearer_auth(bearer).send().await.unwrap().json().await.unwrap()
 }
+
+/// Prints a proof's figures and appends them to `GROUPBUY_TEST_REPORT` when set, where
+/// `scripts/test` collects them for CI's output (a passing test's own output is not shown).
+pub fn report(line: &str) {
+    println!("{line}");
+    if let Ok(path) = std::env::var("GROUPBUY_TEST_REPORT") {
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+        writeln!(file, "{line}").unwrap();
+    }
+}

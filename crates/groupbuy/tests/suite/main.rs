@@ -10,3 +10,4 @@
 mod harness;
 mod journeys;
 mod processes;
+mod webhooks;

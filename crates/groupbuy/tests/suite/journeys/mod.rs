@@ -225,6 +225,11 @@ impl Suite {
         history["points"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap().to_owned()).collect()
     }
 
+    /// A webhook secret `groupbuy up` keeps in its data folder (`groupbuy::secret::*_FILE`).
+    pub fn webhook_secret(&self, file: &str) -> String {
+        groupbuy::secret::webhook_secret(&self.data_dir, file).unwrap()
+    }
+
     /// What the services printed so far (the launcher passes their output on).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.data_dir.join("launcher.log")).unwrap_or_default()
