@@ -35,6 +35,44 @@ pub struct UpOptions {
     /// Database URLs by service name, instead of SQLite files under the data folder.
     pub databases: Vec<(String, String)>,
     pub json_logs: bool,
+    /// Start a service again when it exits by itself, as a supervisor would, instead of stopping
+    /// the suite.
+    pub restart: bool,
+}
+
+/// How each service is started: the same way at first and after a crash.
+struct Starter {
+    exe: PathBuf,
+    host: String,
+    data_dir: PathBuf,
+    topology: Topology,
+    secrets: WebhookSecrets,
+    secret: String,
+    databases: Vec<(String, String)>,
+    json_logs: bool,
+}
+
+impl Starter {
+    fn start(&self, entry: &'static ServiceEntry, port: u16) -> anyhow::Result<Running> {
+        let database = match self.databases.iter().find(|(name, _)| name == entry.name) {
+            Some((_, url)) => url.clone(),
+            None => format!("sqlite://{}/{}.db", self.data_dir.display(), entry.name),
+        };
+        let child = Command::new(&self.exe)
+            .envs(wiring(entry.name, &self.topology, &self.secrets, &self.data_dir))
+            .args(["serve", entry.name])
+            .env("GROUPBUY_SERVER__HOST", &self.host)
+            .env("GROUPBUY_SERVER__PORT", port.to_string())
+            .env("GROUPBUY_DATABASE__URL", database)
+            .env("GROUPBUY_AUTH__SECRET", &self.secret)
+            .env("GROUPBUY_TELEMETRY__FORMAT", if self.json_logs { "json" } else { "pretty" })
+            .env(LAUNCHER_PID_VAR, std::process::id().to_string())
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", entry.name))?;
+        Ok(Running { entry, port, child })
+    }
 }
 
 struct Running {
@@ -68,27 +106,19 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
         })?;
     }
 
-    let topology = Topology::local(&options.host, &ports);
+    let starter = Starter {
+        exe,
+        host: options.host.clone(),
+        data_dir: data_dir.clone(),
+        topology: Topology::local(&options.host, &ports),
+        secrets,
+        secret,
+        databases: options.databases,
+        json_logs: options.json_logs,
+    };
     let mut running = Vec::new();
     for &(entry, port) in &ports {
-        let database = match options.databases.iter().find(|(name, _)| name == entry.name) {
-            Some((_, url)) => url.clone(),
-            None => format!("sqlite://{}/{}.db", data_dir.display(), entry.name),
-        };
-        let child = Command::new(&exe)
-            .envs(wiring(entry.name, &topology, &secrets, &data_dir))
-            .args(["serve", entry.name])
-            .env("GROUPBUY_SERVER__HOST", &options.host)
-            .env("GROUPBUY_SERVER__PORT", port.to_string())
-            .env("GROUPBUY_DATABASE__URL", database)
-            .env("GROUPBUY_AUTH__SECRET", &secret)
-            .env("GROUPBUY_TELEMETRY__FORMAT", if options.json_logs { "json" } else { "pretty" })
-            .env(LAUNCHER_PID_VAR, std::process::id().to_string())
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {}", entry.name))?;
-        running.push(Running { entry, port, child });
+        running.push(starter.start(entry, port)?);
     }
 
     // Listening for Ctrl-C and SIGTERM from here on: one that arrives as the suite comes up stops
@@ -114,7 +144,8 @@ pub async fn up(options: UpOptions) -> anyhow::Result<()> {
     println!("\nA token: groupbuy token --role operator --data-dir {}", data_dir.display());
     println!("Ctrl-C stops every service.");
 
-    let exited = wait_for_stop(&mut running, stop_signals).await;
+    let restart = options.restart.then_some(&starter);
+    let exited = wait_for_stop(&mut running, stop_signals, restart).await;
     stop_all(&mut running).await;
     match exited {
         Some(name) => anyhow::bail!("{name} stopped unexpectedly; the suite was stopped"),
@@ -168,13 +199,25 @@ impl StopSignals {
     }
 }
 
-/// Returns the name of a service that exited by itself, or `None` on Ctrl-C / SIGTERM.
-async fn wait_for_stop(running: &mut [Running], mut signals: StopSignals) -> Option<&'static str> {
+/// Returns the name of a service that exited by itself, or `None` on Ctrl-C / SIGTERM. With a
+/// `restart` starter, a service that exits is started again instead.
+async fn wait_for_stop(
+    running: &mut [Running],
+    mut signals: StopSignals,
+    restart: Option<&Starter>,
+) -> Option<&'static str> {
     let any_exit = async {
         loop {
             for service in running.iter_mut() {
-                if matches!(service.child.try_wait(), Ok(Some(_))) {
-                    return service.entry.name;
+                let Ok(Some(status)) = service.child.try_wait() else { continue };
+                let Some(starter) = restart else { return service.entry.name };
+                println!("{} exited ({status}); starting it again", service.entry.name);
+                match starter.start(service.entry, service.port) {
+                    Ok(again) => *service = again,
+                    Err(e) => {
+                        println!("{e:#}");
+                        return service.entry.name;
+                    }
                 }
             }
             tokio::time::sleep(Duration::from_millis(250)).await;

@@ -39,6 +39,10 @@ enum Cmd {
         /// Log JSON lines instead of human-readable text.
         #[arg(long)]
         json_logs: bool,
+        /// Start a service that exits by itself again (as a supervisor would) instead of stopping
+        /// the suite.
+        #[arg(long)]
+        restart: bool,
     },
     /// Run one service in this process, configured by `GROUPBUY_…` variables or `--config`.
     Serve {
@@ -110,8 +114,8 @@ fn parse_role(s: &str) -> Result<Role, String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Cmd::Up { data_dir, host, ports, databases, json_logs } => {
-            launcher::up(launcher::UpOptions { data_dir, host, ports, databases, json_logs }).await
+        Cmd::Up { data_dir, host, ports, databases, json_logs, restart } => {
+            launcher::up(launcher::UpOptions { data_dir, host, ports, databases, json_logs, restart }).await
         }
         Cmd::Serve { service, config } => {
             let entry = groupbuy::find(&service).with_context(|| format!("unknown service `{service}`"))?;

@@ -138,3 +138,20 @@ pub fn report(line: &str) {
         writeln!(file, "{line}").unwrap();
     }
 }
+
+/// A small deterministic generator, so that a failing kill schedule can be replayed from its seed.
+pub struct Schedule(pub u64);
+
+impl Schedule {
+    pub fn next(&mut self, below: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % below
+    }
+}
+
+/// The kill schedule's seed: `GROUPBUY_CRASH_SEED`, or the clock, so a failure can be replayed.
+pub fn crash_seed() -> u64 {
+    std::env::var("GROUPBUY_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+    })
+}

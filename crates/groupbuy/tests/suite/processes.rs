@@ -9,7 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::harness::{get, kill_services, post, serving, stop, suite_ports, token, up};
+use crate::harness::{Schedule, crash_seed, get, kill_services, post, serving, stop, suite_ports, token, up};
 
 // Issue 8, finding 4: SIGKILL of `groupbuy up` left its services serving and holding their ports,
 // and the next `groupbuy up` failed with "Address already in use".
@@ -52,23 +52,6 @@ fn x8_a_port_in_use_is_said_plainly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("is in use"), "{stderr}");
     let _ = std::fs::remove_dir_all(&data_dir);
-}
-
-/// A small deterministic generator, so that a failing kill schedule can be replayed from its seed.
-struct Schedule(u64);
-
-impl Schedule {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % below
-    }
-}
-
-/// The kill schedule's seed: `GROUPBUY_CRASH_SEED`, or the clock, so a failure can be replayed.
-fn crash_seed() -> u64 {
-    std::env::var("GROUPBUY_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
-    })
 }
 
 /// Kills every service with SIGKILL, waits until their ports are free and starts the suite again.

@@ -50,8 +50,17 @@ impl Suite {
 
     /// [`Suite::start`] with more variables for the services (a payment provider, say).
     pub fn start_with(backend: TestBackend, env: &[(&str, &str)]) -> Option<Self> {
+        Self::launched(backend, env, &[])
+    }
+
+    /// [`Suite::start`] under `groupbuy up --restart`: a service killed is started again.
+    pub fn start_supervised(backend: TestBackend) -> Option<Self> {
+        Self::launched(backend, &[], &["--restart"])
+    }
+
+    fn launched(backend: TestBackend, env: &[(&str, &str)], args: &[&str]) -> Option<Self> {
         let ports = suite_ports();
-        let mut launch = Launch::default();
+        let mut launch = Launch { args: args.iter().map(|a| (*a).to_owned()).collect(), env: Vec::new() };
         let (mut test_databases, mut databases) = (Vec::new(), Vec::new());
         if backend == TestBackend::Postgres {
             for (name, _) in &ports {
@@ -223,6 +232,30 @@ impl Suite {
     pub async fn history(&self, group: &str) -> Vec<String> {
         let history = self.get(&format!("{}/v1/groups/{group}/history", self.groups), &operator()).await;
         history["points"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap().to_owned()).collect()
+    }
+
+    /// SIGKILL to `service`'s process (the launcher's child serving it).
+    pub fn kill(&self, service: &str) {
+        let found = std::process::Command::new("pgrep")
+            .args(["-P", &self.launcher.id().to_string(), "-f", &format!("serve {service}$")])
+            .output()
+            .unwrap();
+        for pid in String::from_utf8_lossy(&found.stdout).split_whitespace() {
+            let pid = nix::unistd::Pid::from_raw(pid.parse().unwrap());
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+    }
+
+    /// Waits (60 s at most) until every service answers ready, as after a restart.
+    pub async fn all_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        for base in [&self.catalog, &self.groups, &self.payments, &self.shipping, &self.bidding] {
+            let url = format!("{base}/health/ready");
+            while !self.client.get(&url).send().await.is_ok_and(|r| r.status().is_success()) {
+                assert!(Instant::now() < deadline, "{base} never became ready");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
     }
 
     /// A webhook secret `groupbuy up` keeps in its data folder (`groupbuy::secret::*_FILE`).
