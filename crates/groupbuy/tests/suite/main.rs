@@ -7,6 +7,7 @@
     reason = "tests fail loudly; the child is killed on failure"
 )]
 
+mod access;
 mod chaos;
 mod harness;
 mod journeys;
