@@ -1,6 +1,6 @@
 //! Typed clients for the calls one service makes to another (feature `client`).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use domain::{ProductId, ProductKind, SupplierId};
 
@@ -17,11 +17,16 @@ pub enum ClientError {
     Unreadable { service: &'static str, cause: String },
 }
 
-/// The catalog's public reads.
+/// A bearer token for each call, or none.
+pub type Bearer = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
+/// The catalog's public reads, made with a service token when one is given, so that a busy
+/// service is not held to the limits of an anonymous caller at its address.
 #[derive(Clone)]
 pub struct CatalogClient {
     base_url: String,
     http: reqwest::Client,
+    bearer: Option<Bearer>,
 }
 
 impl CatalogClient {
@@ -29,14 +34,28 @@ impl CatalogClient {
         Ok(Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
             http: reqwest::Client::builder().timeout(timeout).build()?,
+            bearer: None,
         })
+    }
+
+    /// Calls with the token `bearer` gives.
+    #[must_use]
+    pub fn with_bearer(self, bearer: Bearer) -> Self {
+        Self { bearer: Some(bearer), ..self }
+    }
+
+    fn get(&self, url: String) -> reqwest::RequestBuilder {
+        let request = self.http.get(url);
+        match self.bearer.as_ref().and_then(|b| b()) {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
     }
 
     /// The product as catalog has it now (archived ones included); `None` if there is none.
     pub async fn product(&self, id: ProductId) -> Result<Option<Product>, ClientError> {
         const SERVICE: &str = "catalog";
         let response = self
-            .http
             .get(format!("{}/v1/products/{id}", self.base_url))
             .send()
             .await
@@ -65,7 +84,6 @@ impl CatalogClient {
             ];
             query.extend(cursor.take().map(|c| ("cursor", c)));
             let response = self
-                .http
                 .get(format!("{}/v1/products", self.base_url))
                 .query(&query)
                 .send()

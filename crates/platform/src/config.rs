@@ -101,6 +101,10 @@ pub struct TelemetrySettings {
 pub struct LimitSettings {
     /// The largest request body accepted, in bytes.
     pub body_bytes: usize,
+    /// Requests per minute (see `rate_limit`): reads, joins, purchases with a purchaser ID.
+    pub reads: crate::rate_limit::Rate,
+    pub joins: crate::rate_limit::Rate,
+    pub purchases: crate::rate_limit::Rate,
 }
 
 /// A configuration value that must never reach a log: `Debug` prints a placeholder.
@@ -153,6 +157,15 @@ pub fn load<T: serde::de::DeserializeOwned>(
         filter = "info"
         [limits]
         body_bytes = 262144
+        [limits.reads]
+        per_caller = 600
+        per_ip = 6000
+        [limits.joins]
+        per_caller = 20
+        per_ip = 600
+        [limits.purchases]
+        per_caller = 10
+        per_ip = 120
         [metrics]
         public = false
         "#

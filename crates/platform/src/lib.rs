@@ -19,6 +19,7 @@ pub mod outbound;
 pub mod outbox;
 pub mod page_cache;
 pub mod pagination;
+pub mod rate_limit;
 pub mod server;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]

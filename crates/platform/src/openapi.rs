@@ -18,7 +18,7 @@ fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
 
 /// Completes every operation: the platform's error responses it can produce and does not yet
 /// list, a description on each response, and `security: []` where no token is needed.
-pub fn complete_operations(api: &mut OpenApi) {
+pub fn complete_operations(api: &mut OpenApi, limited_writes: &[crate::rate_limit::LimitedWrite]) {
     for (path, item) in &mut api.paths.paths {
         let in_path = path.contains('{');
         let operations = [
@@ -31,6 +31,12 @@ pub fn complete_operations(api: &mut OpenApi) {
         for (method, operation) in operations {
             if let Some(operation) = operation {
                 add_to(operation, &method, in_path, path != "/health/live");
+                let limited = (method == Method::GET && path.starts_with("/v1/"))
+                    || (method == Method::POST && limited_writes.iter().any(|(p, _)| p == path));
+                if limited {
+                    let too_many = problem("Over the rate limit; retry after `Retry-After` seconds");
+                    operation.responses.responses.entry("429".to_owned()).or_insert(too_many);
+                }
                 describe_responses(operation);
                 operation.security.get_or_insert_with(Vec::new);
             }

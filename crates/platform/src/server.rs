@@ -47,6 +47,8 @@ pub struct ServiceDef {
     /// Whether the platform's `Idempotency-Key` middleware handles POSTs. A service that records
     /// its effects and their keys in one transaction (payments) turns it off.
     pub idempotency_middleware: bool,
+    /// The POSTs counted against a rate limit (`GET /v1/…` always are), by the document's path.
+    pub limited_writes: &'static [crate::rate_limit::LimitedWrite],
 }
 
 /// The service's OpenAPI 3.1 document, generated from its real handlers.
@@ -73,7 +75,7 @@ pub fn openapi(def: &ServiceDef) -> OpenApi {
         "bearer",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
     );
-    crate::openapi::complete_operations(&mut api);
+    crate::openapi::complete_operations(&mut api, def.limited_writes);
     crate::openapi::add_webhooks(&mut api, &(def.events)());
     api
 }
@@ -119,6 +121,7 @@ impl Application {
         let metrics_private = !settings.metrics.public;
         let cors_origins = settings.server.cors_origins.clone();
         let db_data = web::Data::new(db.clone());
+        let rate_limits = web::Data::new(crate::rate_limit::RateLimits::new(&settings.limits, def.limited_writes));
 
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
@@ -126,6 +129,7 @@ impl Application {
                 .app_data(db_data.clone())
                 .app_data(routes.clone())
                 .app_data(verifier.clone())
+                .app_data(rate_limits.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
@@ -145,6 +149,7 @@ impl Application {
                 )
                 .route("/docs", web::get().to(redirect_to_docs))
                 .default_service(web::to(unknown_route))
+                .wrap(from_fn(crate::rate_limit::limit))
                 .wrap(from_fn(guard::problems_only))
                 .wrap(from_fn(cache::conditional_reads))
                 .wrap(middleware::Condition::new(def.idempotency_middleware, from_fn(idempotency::idempotent_posts)))

@@ -15,6 +15,7 @@ use crate::{
         AuthSettings, DatabaseSettings, JwtAlgorithm, LimitSettings, LogFormat, MetricsSettings, Secret,
         ServerSettings, ServiceSettings, TelemetrySettings,
     },
+    rate_limit::Rate,
 };
 
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret";
@@ -77,7 +78,8 @@ pub fn settings(database_url: &str) -> ServiceSettings {
             audience: "groupbuy".into(),
         },
         telemetry: TelemetrySettings { format: LogFormat::Pretty, filter: "warn".into() },
-        limits: LimitSettings { body_bytes: 256 * 1024 },
+        // Tests poll; the rate limit tests set their own limits.
+        limits: LimitSettings { body_bytes: 256 * 1024, reads: Rate::OFF, joins: Rate::OFF, purchases: Rate::OFF },
         metrics: MetricsSettings { public: false },
     }
 }

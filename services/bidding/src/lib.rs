@@ -14,6 +14,8 @@ use std::{path::Path, sync::Arc, time::Duration};
 use actix_web::web;
 use contracts::client::CatalogClient;
 use platform::{
+    auth::{Role, TokenIssuer},
+    config::JwtAlgorithm,
     db::Migrations,
     openapi::EventDoc,
     outbound::TargetPolicy,
@@ -55,6 +57,7 @@ pub fn service() -> ServiceDef {
         migrations: &[outbox::MIGRATIONS, MIGRATIONS],
         routes: routes::configure,
         idempotency_middleware: true,
+        limited_writes: &[],
     }
 }
 
@@ -71,7 +74,17 @@ pub struct Context {
 /// and suppliers.
 pub async fn build(config: Config) -> anyhow::Result<Application> {
     let timeout = Duration::from_millis(config.bidding.call_timeout_ms);
-    let context = web::Data::new(Context { catalog: CatalogClient::new(&config.bidding.catalog_url, timeout)? });
+    let mut catalog = CatalogClient::new(&config.bidding.catalog_url, timeout)?;
+    // With the shared HS256 secret, bidding reads the catalog as a service (not rate-limited);
+    // otherwise as an anonymous caller.
+    let auth = &config.service.auth;
+    if let (JwtAlgorithm::HS256, Some(secret)) = (&auth.algorithm, &auth.secret) {
+        let issuer = TokenIssuer::hs256(secret.expose(), &auth.issuer, &auth.audience);
+        catalog = catalog.with_bearer(Arc::new(move || {
+            issuer.issue(Role::Service, config::NAME, None, chrono::Duration::minutes(10)).ok()
+        }));
+    }
+    let context = web::Data::new(Context { catalog });
     let policy = web::Data::new(TargetPolicy { allow_private: config.bidding.subscriber.allow_private_targets });
     let app = Application::build_with(service(), config.service.clone(), move |cfg| {
         cfg.app_data(context.clone()).app_data(policy.clone());

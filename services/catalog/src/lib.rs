@@ -30,6 +30,7 @@ pub fn service() -> ServiceDef {
         migrations: &[MIGRATIONS],
         routes: routes::configure,
         idempotency_middleware: true,
+        limited_writes: &[],
     }
 }
 

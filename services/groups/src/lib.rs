@@ -29,6 +29,7 @@ use platform::{
     db::Migrations,
     outbound::TargetPolicy,
     outbox::{self, Calls, Relay, TokenSource},
+    rate_limit::RateClass,
     server::{Application, ServiceDef},
     webhook::SigningKey,
 };
@@ -49,6 +50,10 @@ pub fn service() -> ServiceDef {
         migrations: &[outbox::MIGRATIONS, MIGRATIONS],
         routes: routes::configure,
         idempotency_middleware: true,
+        limited_writes: &[
+            ("/v1/groups/{id}/members", RateClass::Joins),
+            ("/v1/groups/{id}/purchases", RateClass::Purchases),
+        ],
     }
 }
 
@@ -89,8 +94,12 @@ fn service_tokens(config: &Config) -> anyhow::Result<TokenSource> {
 /// Builds the groups service on `config` (port 0 in tests).
 pub async fn build(config: Config) -> anyhow::Result<Application> {
     let g = &config.groups;
+    let token = service_tokens(&config)?;
+    let bearer = token.clone();
+    let catalog = CatalogClient::new(&g.catalog_url, Duration::from_millis(g.call_timeout_ms))?
+        .with_bearer(Arc::new(move || bearer().ok()));
     let context = web::Data::new(Context {
-        catalog: CatalogClient::new(&g.catalog_url, Duration::from_millis(g.call_timeout_ms))?,
+        catalog,
         hold: chrono::Duration::days(g.hold_days),
         min_bid_window: chrono::Duration::seconds(g.min_bid_window_seconds),
         payments_webhook: g.payments_webhook_secret.as_ref().map(|s| SigningKey::standard(s.expose())),
@@ -106,7 +115,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         .into_iter()
         .map(|(name, url)| (name.to_owned(), url.clone()))
         .collect(),
-        token: service_tokens(&config)?,
+        token,
         on_answer: Arc::new(payment_flow::on_answer),
         on_give_up: Arc::new(payment_flow::on_give_up),
     };

@@ -58,6 +58,7 @@ pub fn service() -> ServiceDef {
         routes: routes::configure,
         // Operations and their keys are recorded in the same transactions as the money they move.
         idempotency_middleware: false,
+        limited_writes: &[],
     }
 }
 

@@ -53,6 +53,7 @@ pub fn service() -> ServiceDef {
         migrations: &[outbox::MIGRATIONS, MIGRATIONS],
         routes: routes::configure,
         idempotency_middleware: true,
+        limited_writes: &[],
     }
 }
 

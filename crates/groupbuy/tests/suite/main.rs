@@ -11,5 +11,6 @@ mod access;
 mod chaos;
 mod harness;
 mod journeys;
+mod limits;
 mod processes;
 mod webhooks;
