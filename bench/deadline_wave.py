@@ -4,10 +4,7 @@ joined through two groups replicas; then the time from the deadline until each g
 settled, read from the groups database (the events' own timestamps), and a check that every member
 was captured once. Usage: see bench/deadline-wave."""
 
-import base64
 import datetime
-import hashlib
-import hmac
 import http.client
 import json
 import subprocess
@@ -15,6 +12,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import bench_tokens
 from concurrent.futures import ThreadPoolExecutor
 
 secret, n, lead, _bin, _data = sys.argv[1].encode(), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
@@ -24,11 +22,7 @@ MEMBERS = 3
 
 
 def token(subject, role="shopper"):
-    b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=")
-    now = int(time.time())
-    claims = {"sub": subject, "role": role, "iss": "groupbuy", "aud": "groupbuy", "iat": now, "exp": now + 7200}
-    signing = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + b"." + b64(json.dumps(claims).encode())
-    return (signing + b"." + b64(hmac.new(secret, signing, hashlib.sha256).digest())).decode()
+    return bench_tokens.token(secret, subject, role)
 
 
 local = threading.local()
