@@ -97,22 +97,23 @@ def joinable():
 
 
 def operation():
-    """One request of the mix; (status, expected), expected telling a refusal that is not an error."""
+    """One request of the mix: (name, status, expected), expected telling a refusal that is not an
+    error."""
     roll = random.random()
     if roll < 0.45:
-        return call("GET", CATALOG, "/v1/products?limit=20")[0], False
+        return "product page", call("GET", CATALOG, "/v1/products?limit=20")[0], False
     if roll < 0.60:
-        return call("GET", CATALOG, f"/v1/products/{product['id']}")[0], False
+        return "product", call("GET", CATALOG, f"/v1/products/{product['id']}")[0], False
     group = joinable()
     if roll < 0.80 and group:
-        return call("GET", GROUPS, f"/v1/groups/{group}")[0], False
+        return "group", call("GET", GROUPS, f"/v1/groups/{group}")[0], False
     if roll < 0.85:
-        return call("GET", GROUPS, "/v1/groups?limit=20")[0], False
+        return "group page", call("GET", GROUPS, "/v1/groups?limit=20")[0], False
     if roll < 0.97 and group:
         body = {"quantity": 1, "payment_method": {"type": "card", "token": CARD}, "ship_to": ADDRESS}
         status = call("POST", GROUPS, f"/v1/groups/{group}/members", token(f"s-{uuid.uuid4()}"), body)[0]
-        return status, status == 409  # the window closed meanwhile
-    return start_group(), False
+        return "join", status, status == 409  # the window closed meanwhile
+    return "new group", start_group(), False
 
 
 def pids():
@@ -145,9 +146,9 @@ def worker(tickets, stop):
             except queue.Empty:
                 continue
         started = time.perf_counter()
-        status, expected = operation()
+        name, status, expected = operation()
         ok = 200 <= status < 300 or expected
-        results.append((time.time(), time.perf_counter() - started, ok, status))
+        results.append((time.time(), time.perf_counter() - started, ok, f"{name} {status}"))
 
 
 def run(seconds, rate):
@@ -215,6 +216,6 @@ for r in results:
     if not r[2]:
         statuses[r[3]] = statuses.get(r[3], 0) + 1
 growth = {n: (max(m[n] for m in memory[1:]) / memory[0][n] - 1) * 100 if len(memory) > 1 else 0.0 for n in SERVICES}
-print(f"errors: {errors_total} (target 0){' by status ' + str(statuses) if statuses else ''}")
+print(f"errors: {errors_total} (target 0){' by request and status ' + str(statuses) if statuses else ''}")
 print("RSS growth after the first minute (target ≤ 10 %): " + ", ".join(f"{n} {g:+.1f} %" for n, g in growth.items()))
 print(f"p99 per minute: {min(p99s):.1f}–{max(p99s):.1f} ms (capacity {capacity:.0f}/s, soaked at {capacity / 2:.0f}/s)")

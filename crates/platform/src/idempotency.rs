@@ -2,7 +2,7 @@
 //! is kept for 24 hours; the same key with the same body replays that response; with another body
 //! it is a 422; while the first is still running it is a 409. Keys are scoped to the acting party
 //! (the supplier, the base, else the token's subject), so two parties never see each other's
-//! responses. A 5xx is not kept, so the client may retry.
+//! responses. A 5xx or a 429 is not kept, so the client may retry (after `Retry-After`).
 //!
 //! Crash safety: a handler whose request has an effect records its answer in the same
 //! transaction as the effect ([`IdempotentRequest::complete`]), so a key either has its answer or
@@ -338,7 +338,8 @@ pub async fn idempotent_posts(
     let status = response.status();
     // Recorded with the effect, in the handler's transaction — unless that transaction failed
     // after recording it (a 5xx): then it was rolled back with the effect and the key is let go.
-    if completed.load(Ordering::SeqCst) && !status.is_server_error() {
+    let retryable = status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
+    if completed.load(Ordering::SeqCst) && !retryable {
         return Ok(response.map_into_boxed_body());
     }
     let (http_req, http_res) = response.into_parts();
@@ -347,11 +348,7 @@ pub async fn idempotent_posts(
     let stored = {
         let bytes = bytes.clone();
         db.transaction(move |conn| {
-            if status.is_server_error() {
-                release(conn, &scope, &key)
-            } else {
-                complete(conn, &scope, &key, status.as_u16(), &bytes)
-            }
+            if retryable { release(conn, &scope, &key) } else { complete(conn, &scope, &key, status.as_u16(), &bytes) }
         })
         .await
     };

@@ -149,10 +149,11 @@ impl Application {
                 )
                 .route("/docs", web::get().to(redirect_to_docs))
                 .default_service(web::to(unknown_route))
-                .wrap(from_fn(crate::rate_limit::limit))
                 .wrap(from_fn(guard::problems_only))
                 .wrap(from_fn(cache::conditional_reads))
                 .wrap(middleware::Condition::new(def.idempotency_middleware, from_fn(idempotency::idempotent_posts)))
+                // Outside the Idempotency-Key middleware: a refused request claims no key.
+                .wrap(from_fn(crate::rate_limit::limit))
                 .wrap(metrics.clone())
                 .wrap(middleware::Condition::new(metrics_private, from_fn(guard::private_metrics)))
                 .wrap(from_fn(context::trace_requests))

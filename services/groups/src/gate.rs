@@ -15,6 +15,9 @@ use domain::{GroupId, group::JoinRefused};
 
 /// How long a group seen full is refused without asking the store.
 pub const FULL_FOR: Duration = Duration::from_millis(500);
+/// Groups remembered at most: past it the gate forgets all and asks the store again, which only
+/// costs a refused join its trip to the store (a long-running process sees groups without end).
+const MAX_KNOWN: usize = 10_000;
 
 #[derive(Clone, Default)]
 pub struct Gate {
@@ -49,6 +52,28 @@ impl Gate {
             // Depends on the quantity asked, or on time: the store decides each time.
             JoinRefused::TooMany(_) | JoinRefused::NotYetOpen => return,
         };
-        self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(group, known);
+        let mut known_groups = self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if known_groups.len() >= MAX_KNOWN {
+            known_groups.clear();
+        }
+        known_groups.insert(group, known);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn g3_what_the_gate_remembers_is_bounded() {
+        let gate = Gate::default();
+        let first = GroupId::generate();
+        gate.learn(first, &JoinRefused::WindowClosed);
+        for _ in 0..MAX_KNOWN {
+            gate.learn(GroupId::generate(), &JoinRefused::WindowClosed);
+        }
+        let known = gate.known.lock().unwrap().len();
+        assert!(known <= MAX_KNOWN, "{known}");
+        assert_eq!(gate.refuses(first), None, "forgotten: the store decides again");
     }
 }
