@@ -8,7 +8,7 @@
 
 use std::{future::Future, marker::PhantomData, pin::Pin};
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -153,8 +153,12 @@ impl TokenVerifier {
         Ok(Principal { subject: claims.sub, role: claims.role, acts_for: claims.acts_for })
     }
 
-    /// Verifies the request's bearer token.
+    /// Verifies the request's bearer token, once per request: the caller it found is kept in the
+    /// request's extensions for the middleware and extractors that ask after it.
     pub fn authenticate(&self, req: &HttpRequest) -> Result<Principal, ApiError> {
+        if let Some(known) = req.extensions().get::<Principal>() {
+            return Ok(known.clone());
+        }
         let header = req
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
@@ -167,7 +171,9 @@ impl TokenVerifier {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token)
             .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "expected `Authorization: Bearer <token>`"))?;
-        self.verify(token.trim())
+        let principal = self.verify(token.trim())?;
+        req.extensions_mut().insert(principal.clone());
+        Ok(principal)
     }
 }
 

@@ -15,7 +15,7 @@ use actix_web::{
     Error,
     body::{BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
-    http::{Method, header::AUTHORIZATION},
+    http::Method,
     middleware::Next,
     web,
 };
@@ -176,11 +176,8 @@ pub async fn limit(
     let Some(class) = limits.class_of(req.method(), req.path()) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let bearer = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    let caller = match (bearer, req.app_data::<web::Data<TokenVerifier>>()) {
-        (Some(token), Some(verifier)) => verifier.verify(token).ok(),
-        _ => None,
-    };
+    let verifier = req.app_data::<web::Data<TokenVerifier>>();
+    let caller = verifier.and_then(|v| v.authenticate(req.request()).ok());
     if caller.as_ref().is_some_and(|c| matches!(c.role, Role::Operator | Role::Service)) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
