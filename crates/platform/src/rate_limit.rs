@@ -107,9 +107,10 @@ impl RateLimits {
         }
     }
 
-    /// The class of `method path`, if it is limited.
+    /// The class of `method path`, if it is limited: `path` as the router matches it (percent-
+    /// decoded), and HEAD is a read as GET is.
     pub fn class_of(&self, method: &Method, path: &str) -> Option<RateClass> {
-        if *method == Method::GET && path.starts_with("/v1/") {
+        if matches!(*method, Method::GET | Method::HEAD) && path.starts_with("/v1/") {
             return Some(RateClass::Reads);
         }
         if *method != Method::POST {
@@ -173,7 +174,8 @@ pub async fn limit(
     let Some(limits) = req.app_data::<web::Data<RateLimits>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let Some(class) = limits.class_of(req.method(), req.path()) else {
+    // The path the router matches, decoded as it decodes it: `/%76%31/groups` is `/v1/groups`.
+    let Some(class) = limits.class_of(req.method(), req.match_info().as_str()) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let verifier = req.app_data::<web::Data<TokenVerifier>>();
@@ -212,6 +214,32 @@ mod tests {
         assert_eq!(limits.class_of(&Method::POST, "/v1/groups/abc/members/x"), None);
         assert_eq!(limits.class_of(&Method::POST, "/v1/groups"), None);
         assert_eq!(limits.class_of(&Method::DELETE, "/v1/groups/abc/members"), None);
+        assert_eq!(limits.class_of(&Method::HEAD, "/v1/products"), Some(RateClass::Reads), "HEAD is a read");
+    }
+
+    // Issue 22, finding 6: an encoded path is served as the decoded one and HEAD as GET, so each
+    // is counted as that.
+    #[actix_web::test]
+    async fn abuse_6_encoded_paths_and_head_are_limited() {
+        use actix_web::{App, HttpResponse, middleware::from_fn, test};
+        for (method, uri) in [
+            (Method::GET, "/%76%31/groups"),
+            (Method::HEAD, "/v1/groups"),
+            (Method::POST, "/v1/groups/abc/%6Dembers"),
+            (Method::POST, "/%76%31/groups/abc/members"),
+        ] {
+            let app = test::init_service(
+                App::new()
+                    .app_data(web::Data::new(limits(1, 1)))
+                    .wrap(from_fn(limit))
+                    .default_service(web::to(HttpResponse::Ok)),
+            )
+            .await;
+            let peer: std::net::SocketAddr = ([10, 0, 0, 9], 4000).into();
+            let call = || test::TestRequest::default().method(method.clone()).uri(uri).peer_addr(peer).to_request();
+            assert_eq!(test::call_service(&app, call()).await.status(), 200, "{method} {uri}");
+            assert_eq!(test::call_service(&app, call()).await.status(), 429, "{method} {uri} counted");
+        }
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub struct GroupsSettings {
     pub min_bid_window_seconds: i64,
     /// How often the deadline scheduler looks for groups to close.
     pub close_every_ms: u64,
+    /// How long a group whose window ended waits for a seat's payment that has not answered (a
+    /// 3-D Secure never completed, a late outcome) before releasing the seat and closing on what
+    /// is secured.
+    pub unanswered_seat_grace_seconds: i64,
     /// Where payments is: holds, captures, voids and refunds go there through the outbox.
     pub payments_url: String,
     /// Where shipping is.
@@ -63,7 +67,7 @@ pub const DEFAULT_PORT: u16 = 8082;
 fn defaults() -> String {
     format!(
         "[groups]\ncatalog_url = \"http://127.0.0.1:8081\"\npayments_url = \"http://127.0.0.1:8084\"\n\
-         shipping_url = \"http://127.0.0.1:8085\"\nbidding_url = \"http://127.0.0.1:8083\"\nhold_days = 7\nmin_bid_window_seconds = 600\ncall_timeout_ms = 5000\nclose_every_ms = 1000\n\
+         shipping_url = \"http://127.0.0.1:8085\"\nbidding_url = \"http://127.0.0.1:8083\"\nhold_days = 7\nmin_bid_window_seconds = 600\ncall_timeout_ms = 5000\nclose_every_ms = 1000\nunanswered_seat_grace_seconds = 600\n\
          [groups.mail]\nfrom = \"groupbuy <noreply@groupbuy.localhost>\"\n{}",
         platform::outbox::default_settings_toml("groups.outbox")
     )

@@ -143,6 +143,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         tokio::spawn(relay.with_mailer(mailer).run());
     }
     tokio::spawn(admitter.run(app.db().clone(), gate));
-    tokio::spawn(settlement::run(app.db().clone(), Duration::from_millis(config.groups.close_every_ms)));
+    let grace = chrono::Duration::seconds(config.groups.unanswered_seat_grace_seconds);
+    tokio::spawn(settlement::run(app.db().clone(), Duration::from_millis(config.groups.close_every_ms), grace));
     Ok(app)
 }

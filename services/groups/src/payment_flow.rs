@@ -66,7 +66,8 @@ pub fn hold_call(group: &GroupRow, member: &MemberRow, method: &PaymentMethodInp
 pub fn release_payment(conn: &mut DbConnection, group: &GroupRow, member: &MemberRow) -> Result<(), StoreError> {
     let Some(payment) = &member.payment_id else { return Ok(()) };
     match member.payment_state.map(|s| s.0) {
-        Some(PaymentState::Authorized) => {
+        // A payment awaiting the payer (3-D Secure) is cancelled too, so it cannot complete later.
+        Some(PaymentState::Authorized | PaymentState::RequiresAction) => {
             let path = format!("/v1/payments/{payment}/void");
             let key = format!("void:{}", member.id);
             outbox::enqueue_call(
@@ -138,7 +139,26 @@ pub fn apply(conn: &mut DbConnection, payment: &Payment, now: NaiveDateTime) -> 
         // A failed purchase may have been the one the decision waited for.
         return bulk_flow::decide_when_ready(conn, &group, now);
     }
+    if group.state() == GroupState::Open && group.close_waits_until.is_some() {
+        // A seat the close waited for answered: the scheduler decides at its next pass.
+        groups::wait_for_seats(conn, group.id(), None)?;
+    }
     settlement::request_settlement_when_done(conn, &group)
+}
+
+/// A seat whose payment did not answer within the grace after the window: released as a failed
+/// payment would be, and its payment cancelled where it can be (an outcome landing later is
+/// released then, see [`apply`]).
+pub fn release_unanswered(
+    conn: &mut DbConnection,
+    group: &GroupRow,
+    member: &MemberRow,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    tracing::info!(group.id = %group.id(), "a seat's payment did not answer in time; the seat is released");
+    let released = MemberRow { state: MemberState::Released.into(), ..member.clone() };
+    release_seat(conn, group, member, Some("payment_unanswered"), now)?;
+    release_payment(conn, group, &released)
 }
 
 /// A member whose payment failed gives the seat back (offered to the next joiner).

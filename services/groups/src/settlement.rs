@@ -43,13 +43,14 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(anyhow::anyhow!("{e}"))
 }
 
-/// Closes due groups every `every`, for ever.
-pub async fn run(db: Db, every: Duration) {
+/// Closes due groups every `every`, for ever; a seat unanswered at the deadline is waited for
+/// `grace`.
+pub async fn run(db: Db, every: Duration, grace: chrono::Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match close_due(&db).await {
+        match close_due(&db, grace).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(closed = n, "closed groups at their deadline"),
             Err(e) => tracing::warn!(error.cause = %e, "closing groups failed"),
@@ -63,8 +64,8 @@ const DUE_BATCH: i64 = 200;
 /// Closes every open group whose window has ended, batch after batch until none is due; returns
 /// how many this process closed. Each replica starts a batch at a random place in it, so that
 /// replicas closing one wave mostly take different groups (the guarded update makes the other
-/// skip a group one closed first).
-pub async fn close_due(db: &Db) -> Result<usize, StoreError> {
+/// skip a group one closed first). A group waiting for a seat is not due until its wait ends.
+pub async fn close_due(db: &Db, grace: chrono::Duration) -> Result<usize, StoreError> {
     let now = db.clock().now();
     let mut closed = 0;
     loop {
@@ -73,7 +74,7 @@ pub async fn close_due(db: &Db) -> Result<usize, StoreError> {
         let start = usize::try_from(uuid::Uuid::new_v4().as_u128() % due.len().max(1) as u128).unwrap_or(0);
         due.rotate_left(start);
         for id in due {
-            if db.transaction(move |conn| close(conn, id, now)).await? {
+            if db.transaction(move |conn| close(conn, id, now, grace)).await? {
                 closed += 1;
             }
         }
@@ -83,16 +84,38 @@ pub async fn close_due(db: &Db) -> Result<usize, StoreError> {
     }
 }
 
-/// Closes one group at `now` if it is still open and due: `closing` at the tier's price with a
-/// capture asked for each held member, or `failed` below the minimum with every hold released.
-pub fn close(conn: &mut DbConnection, id: GroupId, now: NaiveDateTime) -> Result<bool, StoreError> {
+/// Closes one group at `now` if it is still open and due. The price and the minimum count only
+/// secured seats (G4): while a seat's payment has not answered, the group waits for it, at most
+/// `grace` past its deadline; then that seat is released (its payment voided) and the group
+/// closes on what is secured: `closing` at the tier's price with a capture asked for each held
+/// member, or `failed` below the minimum with every hold released.
+pub fn close(
+    conn: &mut DbConnection,
+    id: GroupId,
+    now: NaiveDateTime,
+    grace: chrono::Duration,
+) -> Result<bool, StoreError> {
     groups::lock(conn, id)?;
-    let Some(group) = groups::find(conn, id)? else { return Ok(false) };
+    let Some(mut group) = groups::find(conn, id)? else { return Ok(false) };
     if group.state() != GroupState::Open || group.closes_at > now {
         return Ok(false);
     }
     if group.mode.0 == GroupMode::BulkPurchase {
         return bulk_flow::period_ended(conn, &group, now);
+    }
+    let unanswered: Vec<MemberRow> =
+        members::of_group(conn, id)?.into_iter().filter(|m| m.state.0 == MemberState::Reserved).collect();
+    if !unanswered.is_empty() {
+        let waits_until = group.closes_at + grace;
+        if now < waits_until {
+            groups::wait_for_seats(conn, id, Some(waits_until))?;
+            return Ok(false);
+        }
+        for member in &unanswered {
+            payment_flow::release_unanswered(conn, &group, member, now)?;
+        }
+        let Some(after) = groups::find(conn, id)? else { return Ok(false) };
+        group = after;
     }
     let met_minimum = group.tally().members >= group.limits().min_members.get();
     let to = group.state().apply(GroupTransition::Close { met_minimum }).map_err(corrupt)?;

@@ -160,16 +160,25 @@ pub fn bump_events(conn: &mut DbConnection, id: GroupId, now: NaiveDateTime) -> 
     find(conn, id)
 }
 
-/// Open groups whose window ended by `now`, oldest deadline first.
+/// Open groups whose window ended by `now` and that wait for no seat beyond `now`, oldest
+/// deadline first.
 pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Result<Vec<GroupId>, StoreError> {
     let ids: Vec<Stored<GroupId>> = groups::table
         .filter(groups::state.eq(Stored(GroupState::Open)))
         .filter(groups::closes_at.le(now))
+        .filter(groups::close_waits_until.is_null().or(groups::close_waits_until.le(now)))
         .order(groups::closes_at.asc())
         .limit(limit)
         .select(groups::id)
         .load(conn)?;
     Ok(ids.into_iter().map(|id| id.0).collect())
+}
+
+/// Sets when the scheduler looks at an open group past its window again (`None`: at its next
+/// pass, a seat having answered).
+pub fn wait_for_seats(conn: &mut DbConnection, id: GroupId, until: Option<NaiveDateTime>) -> Result<(), StoreError> {
+    diesel::update(groups::table.find(Stored(id))).set(groups::close_waits_until.eq(until)).execute(conn)?;
+    Ok(())
 }
 
 /// The history: every event, or the last one recorded by `at`.

@@ -56,6 +56,8 @@ pub struct GroupRow {
     pub bid_request_id: Option<String>,
     /// What the awarded lots cost together.
     pub award_total_minor: Option<i64>,
+    /// Past its window with a seat's payment unanswered: when the scheduler looks again.
+    pub close_waits_until: Option<NaiveDateTime>,
 }
 
 /// What a bulk group declared and its completion policy decided (see [`crate::bulk_flow`]).

@@ -32,6 +32,7 @@ diesel::table! {
         bid_requested_at -> Nullable<Timestamp>,
         bid_request_id -> Nullable<Text>,
         award_total_minor -> Nullable<BigInt>,
+        close_waits_until -> Nullable<Timestamp>,
     }
 }
 

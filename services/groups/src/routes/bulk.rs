@@ -2,7 +2,7 @@
 //! purchase by ID or invite code (charged at list price and shipped at once), and the
 //! purchase-state table.
 
-use actix_web::{HttpResponse, get, http::StatusCode, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{NaiveDateTime, SubsecRound};
 use contracts::{
@@ -242,6 +242,7 @@ fn check_declaration(
 #[tracing::instrument(skip_all, fields(group.id = %id))]
 pub async fn purchase(
     who: Authenticated<ShopperOnly>,
+    req: HttpRequest,
     db: web::Data<Db>,
     guesses: web::Data<Guesses>,
     key: IdempotentRequest,
@@ -255,7 +256,8 @@ pub async fn purchase(
     if request.purchaser_id.is_some() == request.invite_code.is_some() {
         return Err(ApiError::invalid_field("purchaser_id", "give a purchaser_id or the invite_code"));
     }
-    guesses.check(&who.subject, id)?;
+    let address = req.peer_addr().map(|a| a.ip());
+    guesses.check(&who.subject, address)?;
     let now = db.clock().now();
     let shopper = who.subject.clone();
     let outcome = db.transaction(move |conn| buy(conn, id, &shopper, &request, now, &key)).await;
@@ -265,7 +267,7 @@ pub async fn purchase(
             Ok(HttpResponse::Created().json(membership))
         }
         Err(Refusal::WrongGuess) => {
-            guesses.wrong(&who.subject, id);
+            guesses.wrong(&who.subject, address);
             Err(ApiError::new(ErrorCode::NotFound, "no such purchaser ID or invite code in this group"))
         }
         Err(Refusal::Api(e)) => Err(e),

@@ -142,6 +142,7 @@ pub(super) fn opening(
         bid_requested_at: None,
         bid_request_id: None,
         award_total_minor: None,
+        close_waits_until: None,
     })
 }
 

@@ -2,6 +2,7 @@
 //! real catalog over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+mod abuse;
 mod auction;
 mod bulk;
 mod closing;

@@ -1,0 +1,1 @@
+ALTER TABLE groups DROP COLUMN close_waits_until;

@@ -1,0 +1,202 @@
+//! Issue 22: the rules that guard money inside a group against its own users, each test named
+//! after the finding it closes. A seat whose payment has not answered neither sets the price nor
+//! meets the minimum (G4, G6), and never freezes a group: past a grace after the window it is
+//! released and its payment cancelled (G4, G7, B1).
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use platform::store_test;
+
+use crate::helpers::{TestApp, address, card, operator, shopper, spawn_app};
+
+/// A card the sandbox fails after a delay, and one that waits for a 3-D Secure never completed.
+const FAILS_LATE: &str = "4000000000000341";
+const NEVER_ANSWERS: &str = "4000000000003220";
+
+/// A product at 100.00 a unit, 50.00 from 10 units, and a tiered group of it for at least one
+/// member closing in an hour; the group's id.
+async fn quantity_tier_group(app: &TestApp) -> String {
+    let tiers = json!({ "basis": "quantity", "tiers": [{ "min": 10, "unit_price": { "amount": "50.00", "currency": "EUR" } }] });
+    let (supplier, product) = app.product_with(json!({ "price_tiers": tiers })).await;
+    app.shipping_base(supplier).await;
+    let group = app.start_group(&shopper("leader"), &product, json!({ "min_members": 1 })).await;
+    group["id"].as_str().unwrap().to_owned()
+}
+
+fn card_token(number: &str) -> Value {
+    json!({ "type": "card", "token": number })
+}
+
+/// The member of `shopper` as the operator reads it.
+async fn member(app: &TestApp, group: &str, shopper: &str) -> Value {
+    app.members(group).await.into_iter().find(|m| m["shopper"] == shopper).unwrap()
+}
+
+/// Waits until `shopper`'s payment is known to groups; its id.
+async fn payment_of(app: &TestApp, group: &str, shopper: &str) -> String {
+    for _ in 0..200 {
+        if let Some(id) = member(app, group, shopper).await["payment_id"].as_str() {
+            return id.to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{shopper}'s payment never reached groups")
+}
+
+/// The quantity the group's `closed` point recorded.
+async fn closed_quantity(app: &TestApp, group: &str) -> Value {
+    let history = app.get_json(&format!("/v1/groups/{group}/history")).await;
+    let points = history["points"].as_array().unwrap();
+    points.iter().find(|p| p["kind"] == "closed").map(|p| p["quantity"].clone()).unwrap_or(Value::Null)
+}
+
+store_test!(abuse_1_a_seat_that_fails_after_the_close_does_not_set_the_price, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let group = quantity_tier_group(&app).await;
+    assert_eq!(app.join(&group, &shopper("honest"), 1).await.status(), 201);
+    app.member_becomes(&group, "honest", "held").await;
+    let res = app.join_with(&group, &shopper("attacker"), 9, card_token(FAILS_LATE)).await;
+    assert_eq!(res.status(), 201);
+
+    // The window ends before the attacker's payment fails.
+    app.clock.advance(chrono::Duration::minutes(61));
+    let settled = app.group_becomes(&group, "settled").await;
+    assert_eq!(settled["final_unit_price"]["amount"], "100.00", "only the secured unit counts: {settled}");
+    assert_eq!(closed_quantity(&app, &group).await, 1);
+    assert_eq!(member(&app, &group, "attacker").await["state"], "released");
+    let honest = member(&app, &group, "honest").await;
+    let payment = app.payment_becomes(honest["payment_id"].as_str().unwrap(), "captured").await;
+    assert_eq!(payment["captured"]["amount"], "100.00");
+});
+
+store_test!(abuse_1_unpaid_seats_do_not_meet_the_minimum, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (supplier, product) = app.tiered_product().await;
+    app.shipping_base(supplier).await;
+    let group = app.start_group(&shopper("leader"), &product, json!({ "min_members": 2 })).await;
+    let group = group["id"].as_str().unwrap();
+    assert_eq!(app.join(group, &shopper("honest"), 1).await.status(), 201);
+    app.member_becomes(group, "honest", "held").await;
+    assert_eq!(app.join_with(group, &shopper("attacker"), 1, card_token(FAILS_LATE)).await.status(), 201);
+
+    app.clock.advance(chrono::Duration::minutes(61));
+    app.group_becomes(group, "failed").await;
+    let honest = member(&app, group, "honest").await;
+    assert_eq!(honest["state"], "cancelled");
+    app.payment_becomes(honest["payment_id"].as_str().unwrap(), "voided").await;
+});
+
+store_test!(abuse_2_a_seat_that_never_answers_is_released_after_the_grace, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let group = quantity_tier_group(&app).await;
+    assert_eq!(app.join(&group, &shopper("honest"), 1).await.status(), 201);
+    app.member_becomes(&group, "honest", "held").await;
+    let res = app.join_with(&group, &shopper("attacker"), 9, card_token(NEVER_ANSWERS)).await;
+    assert_eq!(res.status(), 201);
+    let stuck = payment_of(&app, &group, "attacker").await;
+    app.payment_becomes(&stuck, "requires_action").await;
+
+    // Past the window, within the grace (10 minutes by default): the group waits for the seat.
+    app.clock.advance(chrono::Duration::minutes(61));
+    tokio::time::sleep(Duration::from_millis(400)).await; // eight scheduler passes
+    let waiting = app.get_json(&format!("/v1/groups/{group}")).await;
+    assert_eq!(waiting["state"], "open", "{waiting}");
+    assert!(waiting["final_unit_price"].is_null());
+
+    // Past the grace: the seat is released, its payment cancelled, the group closes on what is secured.
+    app.clock.advance(chrono::Duration::minutes(10));
+    let settled = app.group_becomes(&group, "settled").await;
+    assert_eq!(settled["final_unit_price"]["amount"], "100.00", "{settled}");
+    let attacker = member(&app, &group, "attacker").await;
+    assert_eq!(
+        (attacker["state"].as_str(), attacker["failure_code"].as_str()),
+        (Some("released"), Some("payment_unanswered"))
+    );
+    app.payment_becomes(&stuck, "voided").await;
+    let honest = member(&app, &group, "honest").await;
+    let payment = app.payment_becomes(honest["payment_id"].as_str().unwrap(), "captured").await;
+    assert_eq!(payment["captured"]["amount"], "100.00");
+});
+
+store_test!(abuse_2_an_auction_is_not_frozen_by_a_seat_that_never_answers, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (_, product) = app.tiered_product().await;
+    let auction =
+        json!({ "ceiling": { "amount": "50.00", "currency": "EUR" }, "bids_close_at": crate::helpers::in_minutes(90) });
+    let body = json!({ "mode": "reverse_auction", "min_members": 1, "auction": auction });
+    let group = app.start_group(&shopper("organizer"), &product, body).await;
+    let group = group["id"].as_str().unwrap();
+    let join = |method: Value| json!({ "quantity": 5, "payment_method": method, "ship_to": address() });
+    let res = app.post(&format!("/v1/groups/{group}/members"), &shopper("honest"), &join(card())).await;
+    assert_eq!(res.status(), 201);
+    app.member_becomes(group, "honest", "held").await;
+    let res =
+        app.post(&format!("/v1/groups/{group}/members"), &shopper("attacker"), &join(card_token(NEVER_ANSWERS))).await;
+    assert_eq!(res.status(), 201);
+    let stuck = payment_of(&app, group, "attacker").await;
+    app.payment_becomes(&stuck, "requires_action").await;
+
+    app.clock.advance(chrono::Duration::minutes(75));
+    for _ in 0..400 {
+        let read = app.get_json(&format!("/v1/groups/{group}")).await;
+        if read["auction"]["bid_request_id"].is_string() {
+            assert_eq!(read["state"], "closing");
+            let request = app
+                .read(
+                    format!("{}/v1/bid-requests/{}", app.bidding, read["auction"]["bid_request_id"].as_str().unwrap()),
+                    &operator(),
+                )
+                .await;
+            assert_eq!(request["quantity"], 5, "only the secured member is pooled: {request}");
+            app.payment_becomes(&stuck, "voided").await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the auction never asked for its bid request: {}", app.get_json(&format!("/v1/groups/{group}")).await);
+});
+
+store_test!(abuse_5_wrong_guesses_never_lock_out_the_real_purchaser, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let rates = json!({ "discount_rates": [{ "min_quantity": 2, "within_days": 60, "rate": "0.05" }] });
+    let (supplier, product) = app.product_with(rates).await;
+    app.shipping_base(supplier).await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let body = json!({
+        "product_id": product,
+        "purchasers": [{ "name": "Ada", "email": format!("ada.{tag}@example.com"), "quantity": 1 }],
+        "completion_policy": "all_within_period",
+        "period_ends_at": crate::helpers::in_minutes(60 * 24),
+    });
+    let res = app.post("/v1/bulk-purchases", &shopper("leader"), &body).await;
+    assert_eq!(res.status(), 201);
+    let declared: Value = res.json().await.unwrap();
+    let group = declared["id"].as_str().unwrap();
+    // Ten throwaway accounts, ten wrong IDs and codes each, from one address.
+    for account in 0..10 {
+        for n in 0..10 {
+            let guess = match n % 2 {
+                0 => json!({ "purchaser_id": format!("pur_guess{account}x{n}") }),
+                _ => json!({ "invite_code": format!("guess{account}x{n}") }),
+            };
+            assert_eq!(buy(&app, group, shopper(&format!("throwaway{account}")), guess).await.status(), 404);
+        }
+        let guess = json!({ "purchaser_id": "pur_onemore" });
+        assert_eq!(
+            buy(&app, group, shopper(&format!("throwaway{account}")), guess).await.status(),
+            429,
+            "each stops itself"
+        );
+    }
+    let right = declared["purchaser_ids"][0]["purchaser_id"].as_str().unwrap();
+    let res = buy(&app, group, shopper("ada"), json!({ "purchaser_id": right })).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+});
+
+async fn buy(app: &TestApp, group: &str, who: String, with: Value) -> reqwest::Response {
+    let mut body = json!({ "payment_method": card(), "ship_to": address() });
+    body.as_object_mut().unwrap().extend(with.as_object().unwrap().clone());
+    app.post(&format!("/v1/groups/{group}/purchases"), &who, &body).await
+}
