@@ -25,9 +25,14 @@ pub fn acting_supplier(who: &Principal) -> Option<SupplierId> {
     who.acting_as(Role::Supplier).map(SupplierId::from_uuid)
 }
 
-/// Whether `who` started the group (same subject and role) or is the operator.
+/// Whether `who` organizes the group: the operator; for a group a supplier started, any token
+/// acting for that supplier (whatever its subject); else the same role and subject that started it.
 pub fn organizes(who: &Principal, group: &GroupRow) -> bool {
-    who.is_operator() || (who.subject == group.organizer && who.role == group.organizer_role.0)
+    match group.organizer_role.0 {
+        _ if who.is_operator() => true,
+        Role::Supplier => acting_supplier(who) == Some(group.supplier_id.0),
+        role => who.role == role && who.subject == group.organizer,
+    }
 }
 
 /// The caller of a public read: anonymous without an `Authorization` header; a header that does

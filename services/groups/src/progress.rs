@@ -26,8 +26,9 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Follows the group's events recorded after `after`; the watcher starts with the first
-    /// follower and stops with the last.
+    /// Follows the group's events recorded after `after` (at most the store's last event: a
+    /// follower that asked for less reads the rest from the store itself); the watcher starts
+    /// with the first follower and stops with the last.
     pub fn follow(&self, db: &Db, group: GroupId, after: i64) -> broadcast::Receiver<EventRow> {
         let mut watched = self.watched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(sender) = watched.get(&group) {

@@ -233,7 +233,7 @@ fn check_declaration(
         (status = 201, body = Membership),
         (status = 403, description = "The purchaser ID is bound to another shopper", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such group, purchaser ID or invite code", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Used already, outside the period, or not a bulk purchase", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Used already, the shopper bought in this group already (one purchase each), outside the period, or not a bulk purchase", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many wrong purchaser IDs or invite codes", body = Problem, content_type = "application/problem+json"),
     )
@@ -316,6 +316,10 @@ fn buy(
         && members::find(conn, member)?.is_some_and(|m| m.state.0.holds_seat())
     {
         return Err(ApiError::conflict("this purchaser has bought already").into());
+    }
+    if members::seated(conn, id, shopper)?.is_some() {
+        // One purchase per shopper and group: a household buys with one account each.
+        return Err(ApiError::conflict("you have bought in this group already; one purchase per shopper").into());
     }
     let product = group.product().map_err(ApiError::internal)?;
     let ship_to = ship_to(product.kind, request.ship_to.as_ref())?;

@@ -33,7 +33,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
     ),
     responses(
         (status = 200, content_type = "text/event-stream", body = ProgressEvent, description = "`retry`, then one event per change of the group: `id: <sequence>`, `event: <kind>`, `data:` a `HistoryPoint` as JSON"),
-        (status = 400, body = Problem, content_type = "application/problem+json", description = "A Last-Event-ID that is not a sequence number"),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "A Last-Event-ID that is not a sequence number (one beyond the group's last event is read as its last)"),
     )
 )]
 #[get("/v1/groups/{id}/events")]
@@ -49,10 +49,13 @@ pub async fn stream_events(
         Some(Ok(Ok(n))) if n >= 0 => n,
         Some(_) => return Err(ApiError::malformed("Last-Event-ID must be a sequence number from this stream")),
     };
-    // Following first, then reading the store: nothing recorded in between is missed.
-    let live = hub.follow(&db, id, after);
-    let (group, missed) =
-        db.run(move |conn| Ok::<_, ApiError>((find(conn, id)?, groups::history(conn, id, None, after)?))).await?;
+    // The group's last event first, then following from it, then reading the store up to now:
+    // nothing recorded in between is missed. A Last-Event-ID beyond the group's last event is
+    // clamped to it, so that no caller can move the shared watcher past what the store holds.
+    let group = db.run(move |conn| find(conn, id)).await?;
+    let after = after.min(group.event_count);
+    let live = hub.follow(&db, id, group.event_count);
+    let missed = db.run(move |conn| groups::history(conn, id, None, after)).await?;
     let opening = stream::once(async { Ok::<_, actix_web::Error>(Bytes::from_static(b"retry: 1000\n\n")) });
     let body = opening.chain(events(missed, live, after, &group));
     Ok(HttpResponse::Ok()

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use platform::store_test;
+use platform::{auth::Role, store_test, testing::token};
 
-use crate::helpers::{TestApp, address, card, operator, shopper, spawn_app};
+use crate::helpers::{TestApp, address, card, operator, shopper, spawn_app, supplier};
 
 /// A card the sandbox fails after a delay, and one that waits for a 3-D Secure never completed.
 const FAILS_LATE: &str = "4000000000000341";
@@ -200,3 +200,46 @@ async fn buy(app: &TestApp, group: &str, who: String, with: Value) -> reqwest::R
     body.as_object_mut().unwrap().extend(with.as_object().unwrap().clone());
     app.post(&format!("/v1/groups/{group}/purchases"), &who, &body).await
 }
+
+store_test!(abuse_10_a_second_purchaser_id_for_one_shopper_is_a_clear_409, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let rates = json!({ "discount_rates": [{ "min_quantity": 2, "within_days": 60, "rate": "0.05" }] });
+    let (supplier, product) = app.product_with(rates).await;
+    app.shipping_base(supplier).await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let named = |n: &str| json!({ "name": n, "email": format!("{n}.{tag}@example.com"), "quantity": 1 });
+    let body = json!({
+        "product_id": product,
+        "purchasers": [named("ada"), named("bob")],
+        "completion_policy": "all_within_period",
+        "period_ends_at": crate::helpers::in_minutes(60 * 24),
+    });
+    let declared: Value = app.post("/v1/bulk-purchases", &shopper("leader"), &body).await.json().await.unwrap();
+    let group = declared["id"].as_str().unwrap();
+    let id = |n: usize| json!({ "purchaser_id": declared["purchaser_ids"][n]["purchaser_id"] });
+    assert_eq!(buy(&app, group, shopper("household"), id(0)).await.status(), 201);
+    for _ in 0..2 {
+        let res = buy(&app, group, shopper("household"), id(1)).await;
+        assert_eq!(res.status(), 409, "the same answer on every retry");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+    // The slot was not taken: its own purchaser still buys with it.
+    assert_eq!(buy(&app, group, shopper("bob"), id(1)).await.status(), 201);
+});
+
+store_test!(abuse_11_only_the_acting_supplier_organizes_its_group, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (owner, product) = app.tiered_product().await;
+    let (other, _) = app.tiered_product().await;
+    let group = app.start_group(&supplier(owner), &product, json!({})).await;
+    let group = group["id"].as_str().unwrap();
+    // Another supplier's token that carries the owner's usual subject.
+    let impostor = token(Role::Supplier, &format!("supplier-user-{owner}"), Some(other));
+    let res = app.post(&format!("/v1/groups/{group}/cancel"), &impostor, &json!({})).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(app.get_json(&format!("/v1/groups/{group}")).await["state"], "open");
+    // Another of the owner's own systems may.
+    let colleague = token(Role::Supplier, "another-system", Some(owner));
+    let res = app.post(&format!("/v1/groups/{group}/cancel"), &colleague, &json!({})).await;
+    assert_eq!(res.status(), 200);
+});

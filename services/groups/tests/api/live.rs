@@ -89,3 +89,21 @@ store_test!(g8_a_page_sees_the_count_rise_and_resumes_after_a_reconnect, |backen
     let bad = app.request(reqwest::Method::GET, &format!("/v1/groups/{id}/events"), None).header("last-event-id", "x");
     assert_eq!(bad.send().await.unwrap().status(), 400);
 });
+
+// Issue 22, finding 7: a stream opened with a Last-Event-ID far beyond the group's last event
+// must not move the shared watcher, so later viewers still see live events.
+store_test!(abuse_7_a_bogus_last_event_id_does_not_silence_the_group, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (_, product) = app.tiered_product().await;
+    let group = app.start_group(&shopper("leader"), &product, json!({})).await;
+    let id = group["id"].as_str().unwrap();
+
+    let mut first = Events::open(&app, id, Some(999_999_999)).await;
+    let mut viewer = Events::open(&app, id, None).await;
+    assert_eq!(viewer.next().await.unwrap().0, 1, "the backlog from the store");
+    assert_eq!(app.join(id, &shopper("m0"), 1).await.status(), 201);
+    let (seq, point) = viewer.until_members(1).await;
+    assert_eq!((seq, point["kind"].as_str()), (2, Some("joined")));
+    let (seq, _) = first.until_members(1).await;
+    assert_eq!(seq, 2, "the bogus id was read as the group's last");
+});
