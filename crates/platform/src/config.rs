@@ -101,10 +101,13 @@ pub struct TelemetrySettings {
 pub struct LimitSettings {
     /// The largest request body accepted, in bytes.
     pub body_bytes: usize,
-    /// Requests per minute (see `rate_limit`): reads, joins, purchases with a purchaser ID.
+    /// Requests per minute (see `rate_limit`): reads, joins, purchases with a purchaser ID, bulk
+    /// declarations (each mails its purchasers), supplier offers and their revisions.
     pub reads: crate::rate_limit::Rate,
     pub joins: crate::rate_limit::Rate,
     pub purchases: crate::rate_limit::Rate,
+    pub declarations: crate::rate_limit::Rate,
+    pub offers: crate::rate_limit::Rate,
 }
 
 /// A configuration value that must never reach a log: `Debug` prints a placeholder.
@@ -166,6 +169,12 @@ pub fn load<T: serde::de::DeserializeOwned>(
         [limits.purchases]
         per_caller = 10
         per_ip = 120
+        [limits.declarations]
+        per_caller = 5
+        per_ip = 60
+        [limits.offers]
+        per_caller = 120
+        per_ip = 1200
         [metrics]
         public = false
         "#

@@ -32,7 +32,7 @@ pub fn complete_operations(api: &mut OpenApi, limited_writes: &[crate::rate_limi
             if let Some(operation) = operation {
                 add_to(operation, &method, in_path, path != "/health/live");
                 let limited = (method == Method::GET && path.starts_with("/v1/"))
-                    || (method == Method::POST && limited_writes.iter().any(|(p, _)| p == path));
+                    || (method != Method::GET && limited_writes.iter().any(|(p, _)| p == path));
                 if limited {
                     let too_many = problem("Over the rate limit; retry after `Retry-After` seconds");
                     operation.responses.responses.entry("429".to_owned()).or_insert(too_many);

@@ -1,8 +1,9 @@
-//! Rate limits per caller and per IP address (issue 13): on reads (`GET /v1/…`) and on the writes
-//! a service names (groups: joins and purchases with a purchaser ID or invite code). A request
-//! over either limit answers 429 problem+json with `Retry-After`. The operator and the services
-//! are not limited; a caller is the verified token's role and subject, and a request without a
-//! valid token is limited by its address only. Each limit is a number per minute, bursts up to it
+//! Rate limits per caller and per IP address (issue 13): on reads (`GET` and `HEAD /v1/…`) and on
+//! the writes a service names (groups: joins, purchases with a purchaser ID or invite code, bulk
+//! declarations; bidding: offers). A request over either limit answers 429 problem+json with
+//! `Retry-After`. The operator and the services are not limited; a caller is the party a verified
+//! token acts for (a supplier, whatever the token's subject) or else its role and subject, and a
+//! request without a valid token is limited by its address only. Each limit is a number per minute, bursts up to it
 //! allowed; 0 turns it off. Limits are per process: N replicas admit N times as much.
 
 use std::{
@@ -45,6 +46,8 @@ pub enum RateClass {
     Reads,
     Joins,
     Purchases,
+    Declarations,
+    Offers,
 }
 
 impl RateClass {
@@ -53,11 +56,13 @@ impl RateClass {
             Self::Reads => "reads",
             Self::Joins => "joins",
             Self::Purchases => "purchases",
+            Self::Declarations => "declarations",
+            Self::Offers => "offers",
         }
     }
 }
 
-/// A write a service limits: its method is POST, its path the document's template.
+/// A write a service limits: any method but GET and HEAD on the document's path template.
 pub type LimitedWrite = (&'static str, RateClass);
 
 struct Limiters {
@@ -80,6 +85,8 @@ pub struct RateLimits {
     reads: Limiters,
     joins: Limiters,
     purchases: Limiters,
+    declarations: Limiters,
+    offers: Limiters,
     writes: &'static [LimitedWrite],
     checks: AtomicU64,
 }
@@ -94,6 +101,8 @@ impl RateLimits {
             reads: Limiters::new(settings.reads),
             joins: Limiters::new(settings.joins),
             purchases: Limiters::new(settings.purchases),
+            declarations: Limiters::new(settings.declarations),
+            offers: Limiters::new(settings.offers),
             writes,
             checks: AtomicU64::new(0),
         }
@@ -104,6 +113,8 @@ impl RateLimits {
             RateClass::Reads => &self.reads,
             RateClass::Joins => &self.joins,
             RateClass::Purchases => &self.purchases,
+            RateClass::Declarations => &self.declarations,
+            RateClass::Offers => &self.offers,
         }
     }
 
@@ -113,7 +124,7 @@ impl RateLimits {
         if matches!(*method, Method::GET | Method::HEAD) && path.starts_with("/v1/") {
             return Some(RateClass::Reads);
         }
-        if *method != Method::POST {
+        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
             return None;
         }
         self.writes.iter().find(|(template, _)| matches_template(template, path)).map(|(_, class)| *class)
@@ -135,7 +146,7 @@ impl RateLimits {
     }
 
     fn prune(&self) {
-        for limiters in [&self.reads, &self.joins, &self.purchases] {
+        for limiters in [&self.reads, &self.joins, &self.purchases, &self.declarations, &self.offers] {
             if let Some(l) = &limiters.per_caller {
                 l.retain_recent();
             }
@@ -183,7 +194,7 @@ pub async fn limit(
     if caller.as_ref().is_some_and(|c| matches!(c.role, Role::Operator | Role::Service)) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let caller = caller.map(|c| format!("{}:{}", c.role.as_str(), c.subject));
+    let caller = caller.map(|c| c.acting_party());
     let ip = req.peer_addr().map(|a| a.ip());
     match limits.check(class, caller.as_deref(), ip) {
         Ok(()) => Ok(next.call(req).await?.map_into_boxed_body()),
@@ -202,7 +213,15 @@ mod tests {
 
     fn limits(per_caller: u32, per_ip: u32) -> RateLimits {
         let rate = Rate { per_caller, per_ip };
-        RateLimits::new(&LimitSettings { body_bytes: 1024, reads: rate, joins: rate, purchases: rate }, WRITES)
+        let settings = LimitSettings {
+            body_bytes: 1024,
+            reads: rate,
+            joins: rate,
+            purchases: rate,
+            declarations: rate,
+            offers: rate,
+        };
+        RateLimits::new(&settings, WRITES)
     }
 
     #[test]
@@ -213,7 +232,8 @@ mod tests {
         assert_eq!(limits.class_of(&Method::POST, "/v1/groups/abc/members"), Some(RateClass::Joins));
         assert_eq!(limits.class_of(&Method::POST, "/v1/groups/abc/members/x"), None);
         assert_eq!(limits.class_of(&Method::POST, "/v1/groups"), None);
-        assert_eq!(limits.class_of(&Method::DELETE, "/v1/groups/abc/members"), None);
+        assert_eq!(limits.class_of(&Method::DELETE, "/v1/groups/abc/members"), Some(RateClass::Joins));
+        assert_eq!(limits.class_of(&Method::OPTIONS, "/v1/groups/abc/members"), None);
         assert_eq!(limits.class_of(&Method::HEAD, "/v1/products"), Some(RateClass::Reads), "HEAD is a read");
     }
 

@@ -79,7 +79,14 @@ pub fn settings(database_url: &str) -> ServiceSettings {
         },
         telemetry: TelemetrySettings { format: LogFormat::Pretty, filter: "warn".into() },
         // Tests poll; the rate limit tests set their own limits.
-        limits: LimitSettings { body_bytes: 256 * 1024, reads: Rate::OFF, joins: Rate::OFF, purchases: Rate::OFF },
+        limits: LimitSettings {
+            body_bytes: 256 * 1024,
+            reads: Rate::OFF,
+            joins: Rate::OFF,
+            purchases: Rate::OFF,
+            declarations: Rate::OFF,
+            offers: Rate::OFF,
+        },
         metrics: MetricsSettings { public: false },
     }
 }

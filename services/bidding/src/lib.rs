@@ -20,6 +20,7 @@ use platform::{
     openapi::EventDoc,
     outbound::TargetPolicy,
     outbox::{self, Relay, TargetResolver},
+    rate_limit::RateClass,
     server::{Application, ServiceDef},
 };
 
@@ -57,7 +58,11 @@ pub fn service() -> ServiceDef {
         migrations: &[outbox::MIGRATIONS, MIGRATIONS],
         routes: routes::configure,
         idempotency_middleware: true,
-        limited_writes: &[],
+        limited_writes: &[
+            ("/v1/bid-requests/{id}/offers", RateClass::Offers),
+            ("/v1/bid-requests/{id}/offers/{offer_id}", RateClass::Offers),
+            ("/v1/bid-requests/{id}/offers/{offer_id}/confirmation", RateClass::Offers),
+        ],
     }
 }
 

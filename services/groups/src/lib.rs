@@ -53,6 +53,7 @@ pub fn service() -> ServiceDef {
         limited_writes: &[
             ("/v1/groups/{id}/members", RateClass::Joins),
             ("/v1/groups/{id}/purchases", RateClass::Purchases),
+            ("/v1/bulk-purchases", RateClass::Declarations),
         ],
     }
 }

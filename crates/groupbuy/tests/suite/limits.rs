@@ -52,6 +52,8 @@ async fn x2_limits_per_caller_and_per_address_answer_429_with_retry_after() {
         ("GROUPBUY_LIMITS__JOINS__PER_IP", "0"),
         ("GROUPBUY_LIMITS__PURCHASES__PER_CALLER", "3"),
         ("GROUPBUY_LIMITS__PURCHASES__PER_IP", "0"),
+        ("GROUPBUY_LIMITS__DECLARATIONS__PER_CALLER", "2"),
+        ("GROUPBUY_LIMITS__DECLARATIONS__PER_IP", "0"),
     ];
     let suite = Suite::start_with(TestBackend::Sqlite, &limits).unwrap();
     let products = format!("{}/v1/products", suite.catalog);
@@ -111,7 +113,13 @@ async fn x2_limits_per_caller_and_per_address_answer_429_with_retry_after() {
     }
     assert!(limited(&post(&suite, &purchases, &guesser, &buy(right)).await), "a fourth try, even with a right ID");
     assert_eq!(post(&suite, &purchases, &shopper_token("buyer"), &buy(right)).await.0, 201);
+
+    // Declarations (each mails its purchasers): two for a leader, then 429 (issue 22, finding 8).
+    let declarations = format!("{}/v1/bulk-purchases", suite.groups);
+    assert_eq!(post(&suite, &declarations, &shopper_token("bulk-lead"), &body).await.0, 201);
+    assert!(limited(&post(&suite, &declarations, &shopper_token("bulk-lead"), &body).await), "a third declaration");
+    assert_eq!(post(&suite, &declarations, &shopper_token("another-lead"), &body).await.0, 201);
     report(
-        "rate limits: reads per caller and per address, joins and purchaser-ID tries per caller: 429 problem+json with Retry-After; the operator and /health not counted",
+        "rate limits: reads per caller and per address, joins, purchaser-ID tries and bulk declarations per caller: 429 problem+json with Retry-After; the operator and /health not counted",
     );
 }

@@ -181,6 +181,7 @@ fn check_declaration(
             v.check(!named.is_empty(), "purchasers", "name at least one purchaser");
             v.check(named.len() <= MAX_PURCHASERS, "purchasers", format!("at most {MAX_PURCHASERS}"));
             v.check(body.quantity_each.is_none(), "quantity_each", "give each named purchaser's quantity instead");
+            check_purchasers(named, &mut v);
             let slot = |p: &contracts::bulk::DeclaredPurchaser| Slot {
                 name: Some(p.name.clone()),
                 email: Some(p.email.clone()),
@@ -392,6 +393,40 @@ fn invited_slot(
     };
     bulk::insert_slot(conn, &slot)?;
     Ok(slot)
+}
+
+/// The longest purchaser name a declaration takes: it is mailed under the platform's sender.
+const MAX_PURCHASER_NAME: usize = 100;
+
+/// Named purchasers as the mail shows them (G2, G9): each address once per declaration (the field
+/// naming the repeat), each name a name: bounded, no link, address or markup a mail client could
+/// render as one.
+fn check_purchasers(named: &[contracts::bulk::DeclaredPurchaser], v: &mut Violations) {
+    let mut seen = std::collections::HashSet::new();
+    for (i, purchaser) in named.iter().enumerate() {
+        if !seen.insert(purchaser.email.as_str().to_lowercase()) {
+            v.add(
+                format!("purchasers[{i}].email"),
+                format!("{} is named already in this declaration", purchaser.email),
+            );
+        }
+        let name = purchaser.name.as_str();
+        v.check(
+            name.chars().count() <= MAX_PURCHASER_NAME,
+            format!("purchasers[{i}].name"),
+            format!("at most {MAX_PURCHASER_NAME} characters"),
+        );
+        v.check(!looks_like_a_link(name), format!("purchasers[{i}].name"), "a name only: no link, address or markup");
+    }
+}
+
+/// Whether a mail client could show `text` as a link or markup: a scheme, `www.`, an address, angle
+/// brackets, or a host name (`shop.example`).
+fn looks_like_a_link(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let chars: Vec<char> = lower.chars().collect();
+    let host_like = chars.windows(3).any(|w| w[0].is_alphanumeric() && w[1] == '.' && w[2].is_alphabetic());
+    host_like || ["://", "www.", "@", "<", ">"].iter().any(|mark| lower.contains(mark))
 }
 
 /// A purchase's total must stay below the money limit.

@@ -243,3 +243,39 @@ store_test!(abuse_11_only_the_acting_supplier_organizes_its_group, |backend| asy
     let res = app.post(&format!("/v1/groups/{group}/cancel"), &colleague, &json!({})).await;
     assert_eq!(res.status(), 200);
 });
+
+store_test!(abuse_8_a_declaration_names_each_address_once_and_names_as_names, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let rates = json!({ "discount_rates": [{ "min_quantity": 2, "within_days": 60, "rate": "0.05" }] });
+    let (_, product) = app.product_with(rates).await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let victim = format!("victim.{tag}@example.com");
+    let declaration = |purchasers: Value| {
+        json!({
+            "product_id": product,
+            "purchasers": purchasers,
+            "completion_policy": "all_within_period",
+            "period_ends_at": crate::helpers::in_minutes(60 * 24),
+        })
+    };
+    let one = |name: &str, email: &str| json!({ "name": name, "email": email, "quantity": 1 });
+    let cases = [
+        (json!([one("Ada", &victim), one("Bob", &victim.to_uppercase())]), "purchasers[1].email"),
+        (json!([one("Claim your prize at https://evil.example", &victim)]), "purchasers[0].name"),
+        (json!([one("visit evil.example now", &victim)]), "purchasers[0].name"),
+        (json!([one("<b>Support</b>", &victim)]), "purchasers[0].name"),
+        (json!([one(&"x".repeat(101), &victim)]), "purchasers[0].name"),
+    ];
+    for (purchasers, field) in cases {
+        let res = app.post("/v1/bulk-purchases", &shopper("leader"), &declaration(purchasers)).await;
+        assert_eq!(res.status(), 422);
+        let problem: Value = res.json().await.unwrap();
+        let fields: Vec<&str> =
+            problem["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+        assert!(fields.contains(&field), "{field}: {problem}");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(app.mail.to(&victim).is_empty(), "nothing was mailed");
+    let ok = declaration(json!([one("J. R. R. Tolkien", &victim)]));
+    assert_eq!(app.post("/v1/bulk-purchases", &shopper("leader"), &ok).await.status(), 201);
+});
