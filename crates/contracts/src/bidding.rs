@@ -107,6 +107,17 @@ pub struct BidRequestPage {
     pub next_cursor: Option<String>,
 }
 
+/// A partner's confirmation of a joint offer (B4): the revision it read and accepts. The offer
+/// counts only while every partner has confirmed its current revision; a revision asks again.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferConfirmation {
+    /// The offer's `revision` as the partner read it: a confirmation of an older one is refused
+    /// (409), so a partner never accepts terms it has not seen.
+    #[schema(minimum = 1)]
+    pub revision: u32,
+}
+
 /// A supplier's offer (B3): a unit price for between `min_quantity` and `max_quantity` units
 /// (all or nothing when equal), delivered within `delivery_days`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

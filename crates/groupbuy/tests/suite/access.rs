@@ -254,6 +254,7 @@ fn request(suite: &Suite, world: &World, service: &str, operation: &str) -> (Met
             json!({ "product_id": id("product"), "mode": "tiered", "min_members": 2, "closes_at": in_seconds(3600) })
         }
         "POST /v1/bid-requests/{id}/offers" | "PUT /v1/bid-requests/{id}/offers/{offer_id}" => offer,
+        "POST /v1/bid-requests/{id}/offers/{offer_id}/confirmation" => json!({ "revision": 1 }),
         "POST /v1/shipments/{id}/events" => {
             json!({ "state": "dispatched", "tracking_number": "T-1", "carrier": "DHL" })
         }

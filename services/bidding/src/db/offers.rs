@@ -131,11 +131,12 @@ impl OfferRow {
         Ok(self.supplier_id.0 == supplier || self.partners()?.iter().any(|p| p.supplier_id == supplier))
     }
 
-    /// Records `supplier`'s confirmation of this revision; `false` when it is not a partner.
-    pub fn confirm(&mut self, supplier: SupplierId) -> Result<bool, StoreError> {
+    /// Records `supplier`'s confirmation of this revision (or, `confirmed` false, takes it back);
+    /// `false` when it is not a partner.
+    pub fn confirm(&mut self, supplier: SupplierId, confirmed: bool) -> Result<bool, StoreError> {
         let mut partners = self.partners()?;
         let Some(partner) = partners.iter_mut().find(|p| p.supplier_id == supplier) else { return Ok(false) };
-        partner.confirmed = true;
+        partner.confirmed = confirmed;
         self.partners = Some(serde_json::to_string(&partners).map_err(corrupt)?);
         Ok(true)
     }

@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(offers::revise_offer)
         .service(offers::withdraw_offer)
         .service(offers::confirm_offer)
+        .service(offers::decline_offer)
         .service(award::get_award)
         .service(endpoints::set_endpoint)
         .service(endpoints::delete_endpoint)

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, delete, get, http::StatusCode, post, put, web};
 use chrono::NaiveDateTime;
-use contracts::bidding::{BidRequestState, NewOffer, Offer, OfferState};
+use contracts::bidding::{BidRequestState, NewOffer, Offer, OfferConfirmation, OfferState};
 use domain::{SupplierId, Violations};
 use platform::{
     ApiError,
@@ -289,17 +289,20 @@ pub async fn list_offers(
     Ok(web::Json(offers))
 }
 
-/// A partner of a joint offer confirms its revision (B4); the offer counts once every partner
-/// has. Confirming again changes nothing.
+/// A partner of a joint offer confirms the revision it read (B4); the offer counts once every
+/// partner has confirmed its current revision. Confirming again changes nothing; a confirmation
+/// of an older revision is refused, so a partner never accepts terms it has not seen.
 #[utoipa::path(
     tag = "offers",
     security(("bearer" = [])),
     params(("id" = Uuid, Path), ("offer_id" = Uuid, Path)),
+    request_body = OfferConfirmation,
     responses(
         (status = 200, body = Offer),
         (status = 403, description = "Not a supplier that may offer on this request", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such offer naming this supplier", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The window is closed, or the offer withdrawn", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The window is closed, the offer withdrawn, or revised since the revision confirmed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/bid-requests/{id}/offers/{offer_id}/confirmation")]
@@ -310,7 +313,9 @@ pub async fn confirm_offer(
     context: web::Data<Context>,
     key: IdempotentRequest,
     path: web::Path<(Uuid, Uuid)>,
+    body: Json<OfferConfirmation>,
 ) -> Result<web::Json<Offer>, ApiError> {
+    let read = i64::from(body.into_inner().revision);
     let offer = change_offer(
         &db,
         &context,
@@ -319,12 +324,48 @@ pub async fn confirm_offer(
         offers::get_as_partner,
         move |conn, row, request, supplier, _| {
             still_active(row)?;
-            row.confirm(supplier)?;
+            if row.revision != read {
+                return Err(ApiError::conflict(format!(
+                    "the offer is at revision {}, not {read}: read it again and confirm what it says now",
+                    row.revision
+                )));
+            }
+            row.confirm(supplier, true)?;
             offers::save(conn, row)?;
             key.complete(conn, StatusCode::OK, &row.to_dto(request.currency.0)?)?;
             Ok(())
         },
     )
     .await?;
+    Ok(web::Json(offer))
+}
+
+/// A partner takes its confirmation back until the window closes (B4): the offer no longer counts
+/// until it confirms again. Taking it back twice changes nothing.
+#[utoipa::path(
+    tag = "offers",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("offer_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Offer),
+        (status = 403, description = "Not a supplier that may offer on this request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such offer naming this supplier", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The window is closed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/v1/bid-requests/{id}/offers/{offer_id}/confirmation")]
+#[tracing::instrument(skip_all)]
+pub async fn decline_offer(
+    who: Authenticated<SupplierOnly>,
+    db: web::Data<Db>,
+    context: web::Data<Context>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<Offer>, ApiError> {
+    let offer =
+        change_offer(&db, &context, &who, path.into_inner(), offers::get_as_partner, |conn, row, _, supplier, _| {
+            row.confirm(supplier, false)?;
+            offers::save(conn, row).map_err(ApiError::from)
+        })
+        .await?;
     Ok(web::Json(offer))
 }

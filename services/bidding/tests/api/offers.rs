@@ -138,14 +138,15 @@ store_test!(b4_a_joint_offer_counts_once_every_partner_confirmed_it, |backend| a
     assert_eq!(app.call(Method::GET, &path, &bystander.token, None, 200).await, json!([]));
 
     let confirm = format!("{path}/{}/confirmation", made["id"].as_str().unwrap());
-    assert_problem(app.send(Method::POST, &confirm, Some(&outsider.token), None).await, 403).await;
-    assert_problem(app.send(Method::POST, &confirm, Some(&bystander.token), None).await, 404).await;
-    assert_eq!(app.call(Method::POST, &confirm, &partner.token, None, 200).await["counts"], true);
+    let read = |revision: u32| json!({ "revision": revision });
+    assert_problem(app.send(Method::POST, &confirm, Some(&outsider.token), Some(&read(1))).await, 403).await;
+    assert_problem(app.send(Method::POST, &confirm, Some(&bystander.token), Some(&read(1))).await, 404).await;
+    assert_eq!(app.call(Method::POST, &confirm, &partner.token, Some(&read(1)), 200).await["counts"], true);
 
     let one = format!("{path}/{}", made["id"].as_str().unwrap());
     let revised = app.call(Method::PUT, &one, &maker.token, Some(&joint("41.00", 40)), 200).await;
     assert_eq!(revised["counts"], false, "a revision asks the partners again");
-    assert_eq!(app.call(Method::POST, &confirm, &partner.token, None, 200).await["counts"], true);
+    assert_eq!(app.call(Method::POST, &confirm, &partner.token, Some(&read(2)), 200).await["counts"], true);
 
     let award = app.close_and_award(&id).await;
     assert_eq!(award["lots"][0]["offer_id"], made["id"], "the cheaper offer was never confirmed");
@@ -155,4 +156,41 @@ store_test!(b4_a_joint_offer_counts_once_every_partner_confirmed_it, |backend| a
     );
     assert_eq!(award["considered"].as_array().unwrap().len(), 1);
     assert!(!award["considered"].to_string().contains(cheaper_unconfirmed["receipt"]["digest"].as_str().unwrap()));
+});
+
+// Issue 22, finding 9: a partner's confirmation is bound to the revision it read; a stale one is
+// refused, and a partner may take its confirmation back before the close.
+store_test!(abuse_9_a_partner_confirms_only_the_revision_it_read, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let spec = app.size_l_specification().await;
+    let maker = app.sized_seller("Maker", "L").await;
+    let partner = app.sized_seller("Partner", "L").await;
+    let id = app.open_request(&spec.product, 100, "50.00", json!({})).await["id"].as_str().unwrap().to_owned();
+    let joint = |price: &str, share: u32| {
+        let mut body = offer(price, 100, 100, 4);
+        body["partners"] = json!([{ "supplier_id": partner.id, "share": share }]);
+        body
+    };
+    let made = app.offer(&id, &maker, joint("41.29", 30)).await;
+    let one = format!("/v1/bid-requests/{id}/offers/{}", made["id"].as_str().unwrap());
+    let confirm = format!("{one}/confirmation");
+    let read = app.call(Method::GET, &format!("/v1/bid-requests/{id}/offers"), &partner.token, None, 200).await;
+    assert_eq!(read[0]["revision"], 1, "the partner reads 30 % at 41.29");
+
+    // The maker revises to 90 % at 38.71 before the partner answers.
+    app.call(Method::PUT, &one, &maker.token, Some(&joint("38.71", 90)), 200).await;
+    let stale = app.send(Method::POST, &confirm, Some(&partner.token), Some(&json!({ "revision": 1 }))).await;
+    assert_problem(stale, 409).await;
+    let listed = app.call(Method::GET, &format!("/v1/bid-requests/{id}/offers"), &partner.token, None, 200).await;
+    assert_eq!(listed[0]["counts"], false, "nothing was confirmed");
+    let missing = app.send(Method::POST, &confirm, Some(&partner.token), Some(&json!({}))).await;
+    assert_problem(missing, 422).await;
+
+    // Confirmed as read, then taken back before the close: the offer no longer counts.
+    let confirmed = app.call(Method::POST, &confirm, &partner.token, Some(&json!({ "revision": 2 })), 200).await;
+    assert_eq!(confirmed["counts"], true);
+    let declined = app.call(Method::DELETE, &confirm, &partner.token, None, 200).await;
+    assert_eq!(declined["counts"], false);
+    let award = app.close_and_award(&id).await;
+    assert_eq!(award["state"], "no_award", "the only offer lost its partner: {award}");
 });

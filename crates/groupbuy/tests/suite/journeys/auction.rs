@@ -48,7 +48,7 @@ store_test!(x5_an_auction_with_partial_and_joint_offers_is_charged_and_shipped_b
     let joint = suite.post(&offers, &supplier_token(&sellers[1]), &joint).await;
     assert_eq!(joint["counts"], false, "not before the partner confirms");
     let confirm = format!("{offers}/{}/confirmation", joint["id"].as_str().unwrap());
-    suite.post(&confirm, &supplier_token(&sellers[2]), &json!({})).await;
+    suite.post(&confirm, &supplier_token(&sellers[2]), &json!({ "revision": joint["revision"] })).await;
 
     let settled = suite.group_becomes(&group, "settled").await;
     assert_eq!(settled["auction"]["award_total"]["amount"], "2440.00", "40 × 40.00 + 20 × 42.00: {settled}");
