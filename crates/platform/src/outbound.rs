@@ -30,12 +30,17 @@ impl TargetPolicy {
     }
 }
 
-/// Whether an address is reachable on the public internet (not loopback, private, link-local,
-/// shared, multicast, documentation or unspecified).
+/// Whether an address is reachable on the public internet. One policy for every address we may
+/// call, literal or resolved: IPv4 by the IANA special-purpose registry (`ip_network`'s
+/// `is_global`: private, shared, loopback, link-local, benchmarking, documentation, reserved …),
+/// plus multicast; an IPv6 address that carries an IPv4 address (mapped, translated, NAT64 at
+/// `64:ff9b::/96`, 6to4) is judged by that IPv4 address; any other IPv6 address must be global
+/// unicast (`2000::/3`) outside the IETF protocol assignments (`2001::/23`: Teredo, benchmarking,
+/// ORCHID) and the documentation ranges.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => is_public_v4(v4),
             None => is_public_v6(v6),
         },
@@ -43,29 +48,29 @@ pub fn is_public(ip: IpAddr) -> bool {
 }
 
 fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    !(ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b)) // shared address space (RFC 6598)
-        || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
-        || a >= 240) // reserved
+    ip_network::Ipv4Network::from(ip).is_global() && !ip.is_multicast() && !ip.is_unspecified()
+}
+
+/// The IPv4 address an IPv6 address stands for, where its form says it carries one.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let v4 = |hi: u16, lo: u16| Some(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, hi, lo] => v4(hi, lo), // IPv4-mapped (::ffff:0:0/96)
+        [0, 0, 0, 0, 0xffff, 0, hi, lo] => v4(hi, lo), // IPv4-translated (::ffff:0:0:0/96)
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => v4(hi, lo), // NAT64 well-known prefix (RFC 6052)
+        [0x2002, hi, lo, ..] => v4(hi, lo),            // 6to4 (RFC 3056)
+        _ => None,
+    }
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    !(ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link-local
-        || first == 0x2001 && ip.segments()[1] == 0x0db8 // documentation
-        || ip.to_ipv4().is_some()) // IPv4-compatible, deprecated
+    let s = ip.segments();
+    let global_unicast = (s[0] & 0xe000) == 0x2000;
+    global_unicast
+        && !(s[0] == 0x2001 && s[1] < 0x0200) // IETF protocol assignments (2001::/23)
+        && !(s[0] == 0x2001 && s[1] == 0x0db8) // documentation (2001:db8::/32)
+        && !(s[0] == 0x3fff && s[1] < 0x1000) // documentation (3fff::/20)
 }
 
 /// Checks a URL a third party gave: http(s), a host, no credentials, and (unless
@@ -153,11 +158,45 @@ mod tests {
         ] {
             assert!(check_url(url, false).is_err(), "{url} was accepted");
         }
-        for url in ["https://hooks.example.com/groupbuy", "http://203.0.114.7:8080/x", "https://[2a00:1450::1]/"] {
+        for url in [
+            "https://hooks.example.com/groupbuy",
+            "http://203.0.114.7:8080/x",
+            "https://[2a00:1450::1]/",
+            "http://[64:ff9b::808:808]/",
+            "http://[2002:808:808::1]/",
+        ] {
             assert!(check_url(url, false).is_ok(), "{url} was refused");
         }
         assert!(check_url("http://127.0.0.1:8082/hook", true).is_ok());
         assert!(check_url("ftp://127.0.0.1/", true).is_err());
+    }
+
+    /// Issue 22, finding 12: IPv6 forms that carry a private IPv4 address, and reserved ranges,
+    /// passed the check.
+    #[test]
+    fn abuse_12_ipv6_forms_of_private_addresses_are_refused() {
+        for url in [
+            "http://[64:ff9b::a9fe:a9fe]/",                   // NAT64 of 169.254.169.254
+            "http://[64:ff9b::7f00:1]/",                      // NAT64 of 127.0.0.1
+            "http://[64:ff9b:1::a00:5]/",                     // local-use NAT64
+            "http://[2002:a9fe:a9fe::1]/",                    // 6to4 of 169.254.169.254
+            "http://[2002:c0a8:101::1]/",                     // 6to4 of 192.168.1.1
+            "http://[::ffff:a9fe:a9fe]/",                     // IPv4-mapped
+            "http://[::ffff:0:a00:5]/",                       // IPv4-translated of 10.0.0.5
+            "http://[::a9fe:a9fe]/",                          // IPv4-compatible
+            "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", // Teredo
+            "http://[2001:2::1]/",                            // benchmarking
+            "http://[2001:db8::1]/",                          // documentation
+            "http://[3fff::1]/",                              // documentation
+            "http://[100::1]/",                               // discard-only
+            "http://[fec0::1]/",                              // site-local
+            "http://[ff02::1]/",                              // multicast
+            "http://198.18.0.1/",                             // benchmarking
+            "http://192.0.2.1/",                              // documentation
+            "http://224.0.0.1/",                              // multicast
+        ] {
+            assert!(check_url(url, false).is_err(), "{url} was accepted");
+        }
     }
 
     #[tokio::test]
