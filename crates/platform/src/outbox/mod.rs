@@ -12,9 +12,13 @@
 
 pub mod calls;
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
-use futures::StreamExt;
+use futures::{StreamExt, stream::FuturesUnordered};
 
 use actix_web::{get, post, web};
 use chrono::NaiveDateTime;
@@ -48,6 +52,9 @@ const CLAIM_BATCH: usize = 256;
 const LANES_AT_ONCE: usize = 64;
 /// Lanes a pass sends mail in.
 const MAIL_LANES: usize = 4;
+/// Lanes of one third-party target in flight at once: a target that never answers holds no more
+/// than these, and the other targets' lanes go on beside them.
+const LANES_PER_TARGET: usize = 4;
 
 /// Where events go and how hard to try.
 #[derive(Debug, Clone, Deserialize)]
@@ -252,16 +259,71 @@ impl Relay {
         self
     }
 
-    /// Delivers forever, calls, events and mail each in a loop of their own (a slow mail server
-    /// does not hold up a refund): pass after pass while there is a backlog (a pass that claimed a
-    /// full batch), else every `poll_interval_ms`.
+    /// Delivers forever, calls, the subscriber's events, third parties' events and mail each in a
+    /// loop of their own (a slow mail server does not hold up a refund, nor a supplier's endpoint
+    /// an award): pass after pass while there is a backlog (a pass that claimed a full batch),
+    /// else every `poll_interval_ms`. Third parties' lanes are not sent in passes but each as soon
+    /// as it is free (see [`Relay::run_targets`]).
     pub async fn run(self) {
-        futures::future::join3(
+        futures::future::join4(
             self.run_class(Class::Calls),
             self.run_class(Class::Events),
+            self.run_targets(),
             self.run_class(Class::Mail),
         )
         .await;
+    }
+
+    /// Relays third parties' events so that no destination holds up another: each lane is sent as
+    /// soon as it is claimed, without waiting for the others, and a lane with a row in flight (or
+    /// a target with [`LANES_PER_TARGET`] in flight) is not claimed again until it is done.
+    async fn run_targets(&self) {
+        if self.targets.is_none() {
+            return;
+        }
+        let mut tick = tokio::time::interval(Duration::from_millis(self.settings.poll_interval_ms));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut busy = Busy::default();
+        let mut inflight = FuturesUnordered::new();
+        loop {
+            let room = LANES_AT_ONCE.saturating_sub(inflight.len());
+            if room > 0 {
+                match self.claim_targets(busy.clone(), room).await {
+                    Ok(claimed) => {
+                        for (name, target, rows) in claimed {
+                            busy.take(&name, &target);
+                            inflight.push(async move {
+                                for row in rows {
+                                    self.deliver_one(row).await;
+                                }
+                                (name, target)
+                            });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error.cause = %e, "outbox relay pass failed (targets)"),
+                }
+            }
+            tokio::select! {
+                _ = tick.tick() => {}
+                Some((name, target)) = inflight.next(), if !inflight.is_empty() => busy.free(&name, &target),
+            }
+        }
+    }
+
+    /// Claims due third-party events of free lanes, at most `room` lanes; each lane's name, target
+    /// and rows in order.
+    async fn claim_targets(&self, busy: Busy, room: usize) -> Result<Vec<(String, String, Vec<OutboxRow>)>, DbError> {
+        let lease = chrono::Duration::milliseconds(i64::try_from(self.settings.timeout_ms).unwrap_or(10_000) * 3);
+        let scope = Scope { subscriber: false, targeted: true, calls: false, class: Class::Targets };
+        let batch = i64::try_from(CLAIM_BATCH).unwrap_or(32);
+        let claimed = self.db.transaction(move |conn| claim_free(conn, batch, lease, scope, busy, room)).await?;
+        Ok(lanes(claimed)
+            .into_iter()
+            .filter_map(|rows| {
+                let first = rows.first()?;
+                Some((lane_name(first), first.target.clone().unwrap_or_default(), rows))
+            })
+            .collect())
     }
 
     async fn run_class(&self, class: Class) {
@@ -280,7 +342,7 @@ impl Relay {
     /// One pass of each class: claims due rows and tries each once. Returns how many were delivered.
     pub async fn deliver_due(&self) -> Result<usize, DbError> {
         let mut delivered = 0;
-        for class in [Class::Calls, Class::Events, Class::Mail] {
+        for class in [Class::Calls, Class::Events, Class::Targets, Class::Mail] {
             delivered += self.pass(class).await?.1;
         }
         Ok(delivered)
@@ -393,14 +455,7 @@ fn lanes(claimed: Vec<OutboxRow>) -> Vec<Vec<OutboxRow>> {
     let mut lanes: Vec<Vec<OutboxRow>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for row in claimed {
-        let destination = row.target.as_deref().unwrap_or_default();
-        let name = match (&row.call_path, &row.lane) {
-            (None, None) if destination == crate::mail::TARGET => {
-                let spread = row.id.bytes().last().map_or(0, |b| usize::from(b) % MAIL_LANES);
-                format!("mail:{spread}")
-            }
-            (path, lane) => format!("{}:{destination}:{}", path.is_some(), lane.as_deref().unwrap_or_default()),
-        };
+        let name = lane_name(&row);
         match index.get(&name) {
             Some(&at) => lanes[at].push(row),
             None => {
@@ -410,6 +465,49 @@ fn lanes(claimed: Vec<OutboxRow>) -> Vec<Vec<OutboxRow>> {
         }
     }
     lanes
+}
+
+/// The lane a row is sent in: its kind, destination and lane (mail spread over a few).
+fn lane_name(row: &OutboxRow) -> String {
+    let destination = row.target.as_deref().unwrap_or_default();
+    match (&row.call_path, &row.lane) {
+        (None, None) if destination == crate::mail::TARGET => {
+            let spread = row.id.bytes().last().map_or(0, |b| usize::from(b) % MAIL_LANES);
+            format!("mail:{spread}")
+        }
+        (path, lane) => format!("{}:{destination}:{}", path.is_some(), lane.as_deref().unwrap_or_default()),
+    }
+}
+
+/// Third parties' lanes in flight, and how many per target.
+#[derive(Clone, Default)]
+struct Busy {
+    lanes: HashSet<String>,
+    per_target: HashMap<String, usize>,
+}
+
+impl Busy {
+    fn take(&mut self, lane: &str, target: &str) {
+        if self.lanes.insert(lane.to_owned()) {
+            *self.per_target.entry(target.to_owned()).or_default() += 1;
+        }
+    }
+
+    fn free(&mut self, lane: &str, target: &str) {
+        if self.lanes.remove(lane)
+            && let Some(n) = self.per_target.get_mut(target)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.per_target.remove(target);
+            }
+        }
+    }
+
+    /// Whether a lane may be opened now: it is not in flight and its target has room.
+    fn admits(&self, lane: &str, target: &str) -> bool {
+        !self.lanes.contains(lane) && self.per_target.get(target).copied().unwrap_or(0) < LANES_PER_TARGET
+    }
 }
 
 /// Which rows a relay can deliver: the subscriber's events, targeted events, calls; and of
@@ -427,8 +525,10 @@ struct Scope {
 enum Class {
     /// Calls to other services' APIs.
     Calls,
-    /// Signed events for subscribers and targets.
+    /// Signed events for the subscriber (another of our services).
     Events,
+    /// Signed events for third parties' endpoints (targets).
+    Targets,
     /// Mail.
     Mail,
 }
@@ -440,6 +540,39 @@ fn claim(
     lease: chrono::Duration,
     scope: Scope,
 ) -> Result<Vec<OutboxRow>, DbError> {
+    let due = due_rows(conn, batch, scope)?;
+    lease_rows(conn, due, lease)
+}
+
+/// Like [`claim`], only rows of lanes not `busy`, opening at most `room` lanes and at most
+/// [`LANES_PER_TARGET`] per target (counting those in flight).
+fn claim_free(
+    conn: &mut DbConnection,
+    batch: i64,
+    lease: chrono::Duration,
+    scope: Scope,
+    mut busy: Busy,
+    room: usize,
+) -> Result<Vec<OutboxRow>, DbError> {
+    let mut opened: HashSet<String> = HashSet::new();
+    let mut picked = Vec::new();
+    for row in due_rows(conn, batch, scope)? {
+        let lane = lane_name(&row);
+        if !opened.contains(&lane) {
+            let target = row.target.clone().unwrap_or_default();
+            if opened.len() >= room || !busy.admits(&lane, &target) {
+                continue;
+            }
+            busy.take(&lane, &target);
+            opened.insert(lane);
+        }
+        picked.push(row);
+    }
+    lease_rows(conn, picked, lease)
+}
+
+/// Due rows of `scope`, oldest first.
+fn due_rows(conn: &mut DbConnection, batch: i64, scope: Scope) -> Result<Vec<OutboxRow>, DbError> {
     let at = now();
     let free = outbox::locked_until.is_null().or(outbox::locked_until.lt(at));
     let mut due = outbox::table
@@ -459,12 +592,20 @@ fn claim(
     }
     due = match scope.class {
         Class::Calls => due.filter(outbox::call_path.is_not_null()),
-        Class::Events => due
-            .filter(outbox::call_path.is_null())
-            .filter(outbox::target.is_null().or(outbox::target.ne(crate::mail::TARGET))),
+        Class::Events => due.filter(outbox::call_path.is_null()).filter(outbox::target.is_null()),
+        Class::Targets => due.filter(outbox::call_path.is_null()).filter(outbox::target.ne(crate::mail::TARGET)),
         Class::Mail => due.filter(outbox::call_path.is_null()).filter(outbox::target.eq(crate::mail::TARGET)),
     };
-    let due: Vec<OutboxRow> = due.load(conn)?;
+    Ok(due.load(conn)?)
+}
+
+/// Leases each of `due` that no other relay took meanwhile; those it won.
+fn lease_rows(
+    conn: &mut DbConnection,
+    due: Vec<OutboxRow>,
+    lease: chrono::Duration,
+) -> Result<Vec<OutboxRow>, DbError> {
+    let at = now();
     let mut claimed = Vec::with_capacity(due.len());
     for row in due {
         let free = outbox::locked_until.is_null().or(outbox::locked_until.lt(at));

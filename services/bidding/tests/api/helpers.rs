@@ -36,6 +36,8 @@ pub async fn spawn_app(backend: TestBackend) -> Option<TestApp> {
     config.bidding.subscriber.secret = Some(Secret::new(RECEIVER_SECRET));
     config.bidding.subscriber.poll_interval_ms = 20;
     config.bidding.subscriber.allow_private_targets = true;
+    // An endpoint that never answers holds a delivery this long (the tests of issue 22 use one).
+    config.bidding.subscriber.timeout_ms = 30_000;
     let app = bidding::build(config).await.expect("bidding starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let clock = app.db().clock().clone();

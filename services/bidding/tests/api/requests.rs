@@ -141,3 +141,39 @@ store_test!(b2_suppliers_are_told_when_a_request_they_may_offer_on_opens, |backe
     app.call_empty(Method::DELETE, "/v1/supplier-endpoint", &meets.token, 204).await;
     assert_problem(app.send(Method::DELETE, "/v1/supplier-endpoint", Some(&meets.token), None).await, 404).await;
 });
+
+// Issue 22, finding 13: a supplier endpoint that accepts and never answers held bidding's relay,
+// so another supplier's notice and an unrelated award waited for its time-out.
+store_test!(abuse_13_an_endpoint_that_never_answers_holds_up_no_other_destination, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let silent = app.sized_seller("Silent", "L").await;
+    let prompt = app.sized_seller("Prompt", "S").await;
+    let seller = app.specific_seller("Northwind").await;
+
+    // Accepts each connection, reads the request and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (reached, mut reached_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            let _ = reached.send(());
+            held.push(socket);
+        }
+    });
+    app.call(Method::PUT, "/v1/supplier-endpoint", &silent.token, Some(&json!({ "url": url })), 200).await;
+    let receiver = platform::testing::WebhookReceiver::start().await;
+    let set = app.call(Method::PUT, "/v1/supplier-endpoint", &prompt.token, Some(&json!({ "url": receiver.url })), 200).await;
+    receiver.set_secret(set["secret"].as_str().unwrap());
+
+    app.open_request(&silent.product, 5, "50.00", json!({})).await;
+    tokio::time::timeout(std::time::Duration::from_secs(10), reached_rx.recv()).await.expect("the silent endpoint is called");
+
+    // While that delivery hangs (30 s), another supplier is told and an award reaches groups.
+    let told = app.open_request(&prompt.product, 5, "50.00", json!({})).await;
+    receiver.wait_for("bid_request.opened", |e| e["data"]["id"] == told["id"]).await;
+    let id = app.open_request(&seller.product, 10, "50.00", json!({})).await["id"].as_str().unwrap().to_owned();
+    app.offer(&id, &seller, offer("40.00", 10, 10, 5)).await;
+    app.close_and_award(&id).await;
+    app.groups.wait_for("bid_request.awarded", |e| e["data"]["bid_request_id"] == id.as_str()).await;
+});
