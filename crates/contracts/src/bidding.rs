@@ -243,8 +243,11 @@ pub struct Award {
     pub members: Option<Vec<ServedMember>>,
     /// What the lots cost together; absent when there is no award.
     pub total: Option<MoneyDto>,
-    /// The receipt digest of every offer considered, sorted.
-    pub considered: Vec<String>,
+    /// The receipt digest of every offer considered, sorted: published here, at the award
+    /// endpoint. The `bid_request.*` events leave it out, so that their size does not grow with
+    /// the losing offers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub considered: Option<Vec<String>>,
     pub decided_at: DateTime<Utc>,
 }
 

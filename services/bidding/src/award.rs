@@ -37,24 +37,34 @@ pub async fn run(db: Db, every: Duration) {
     }
 }
 
-/// Decides every open request whose window has closed; how many this process decided.
+/// Decides every open request whose window has closed; how many this process decided. The
+/// offers are read, and the award solved, outside any transaction: once the window closed no offer
+/// changes, and recording the award is a guarded update from `open`.
 pub async fn award_due(db: &Db) -> Result<usize, StoreError> {
     let now = db.clock().now();
     let due = db.run(move |conn| requests::due(conn, now, 100)).await?;
     let mut decided = 0;
     for id in due {
-        if db.transaction(move |conn| decide(conn, id, now)).await? {
+        let Some((request, active)) = db.run(move |conn| closed_with_offers(conn, id, now)).await? else { continue };
+        let solved = tokio::task::spawn_blocking(move || solve(&request, &active, now).map(|a| (a, active.len())));
+        let (award, offers) =
+            solved.await.map_err(|e| StoreError::Corrupt(anyhow::anyhow!("the award's solve: {e}")))??;
+        if db.transaction(move |conn| record(conn, id, &award, offers, now)).await? {
             decided += 1;
         }
     }
     Ok(decided)
 }
 
-/// Awards one request at `now` if it is still open and due, and tells groups.
-fn decide(conn: &mut DbConnection, id: Uuid, now: NaiveDateTime) -> Result<bool, StoreError> {
-    let Some(request) = requests::find(conn, id)? else { return Ok(false) };
+/// The request if it is still open and its window closed at `now`, with the offers that count.
+fn closed_with_offers(
+    conn: &mut DbConnection,
+    id: Uuid,
+    now: NaiveDateTime,
+) -> Result<Option<(RequestRow, Vec<OfferRow>)>, StoreError> {
+    let Some(request) = requests::find(conn, id)? else { return Ok(None) };
     if request.state.0 != BidRequestState::Open || request.closes_at > now {
-        return Ok(false);
+        return Ok(None);
     }
     let mut active: Vec<OfferRow> = Vec::new();
     for offer in offers::of_request(conn, id, None)? {
@@ -62,16 +72,27 @@ fn decide(conn: &mut DbConnection, id: Uuid, now: NaiveDateTime) -> Result<bool,
             active.push(offer);
         }
     }
-    let award = solve(&request, &active, now)?;
-    if !requests::decide(conn, id, &award, now)? {
+    Ok(Some((request, active)))
+}
+
+/// Records the award of a request still open and tells groups; false if another replica did.
+/// The event leaves out the digests considered (published at the award endpoint).
+fn record(
+    conn: &mut DbConnection,
+    id: Uuid,
+    award: &Award,
+    offers: usize,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    if !requests::decide(conn, id, award, now)? {
         return Ok(false);
     }
     let event = match award.state {
         BidRequestState::Awarded => "bid_request.awarded",
         _ => "bid_request.no_award",
     };
-    outbox::enqueue(conn, &id.to_string(), event, &award)?;
-    tracing::info!(bid_request.id = %id, lots = award.lots.len(), offers = active.len(), "bid request decided");
+    outbox::enqueue(conn, &id.to_string(), event, &Award { considered: None, ..award.clone() })?;
+    tracing::info!(bid_request.id = %id, lots = award.lots.len(), offers, "bid request decided");
     Ok(true)
 }
 
@@ -128,7 +149,7 @@ pub fn solve(request: &RequestRow, offers: &[OfferRow], now: NaiveDateTime) -> R
         lots,
         members,
         total: awarded.then(|| total.into()),
-        considered,
+        considered: Some(considered),
         decided_at: now.and_utc(),
     })
 }

@@ -242,6 +242,21 @@ pub fn get_own(conn: &mut DbConnection, request: Uuid, id: Uuid, supplier: Suppl
 
 /// A request's offers, oldest first: those one supplier made or is a partner of, or (for the
 /// award and, after it, the operator) everyone's.
+/// How many active offers `supplier` made on `request`, its row locked first so that concurrent
+/// offers of one request count each other.
+pub fn live_of(conn: &mut DbConnection, request: Uuid, supplier: SupplierId) -> Result<i64, StoreError> {
+    use super::schema::bid_requests;
+    diesel::update(bid_requests::table.find(Stored(request)))
+        .set(bid_requests::state.eq(bid_requests::state))
+        .execute(conn)?;
+    Ok(offers::table
+        .filter(offers::bid_request_id.eq(Stored(request)))
+        .filter(offers::supplier_id.eq(Stored(supplier)))
+        .filter(offers::state.eq(Stored(OfferState::Active)))
+        .count()
+        .get_result(conn)?)
+}
+
 pub fn of_request(
     conn: &mut DbConnection,
     request: Uuid,

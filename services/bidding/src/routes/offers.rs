@@ -123,8 +123,12 @@ fn terms(body: &NewOffer, request: &RequestRow, maker: SupplierId) -> Result<Ter
     })
 }
 
+/// Live (active) offers one supplier may have on one request: a revision replaces an offer, so
+/// more are never needed, and the award's work stays bounded by the suppliers, not by one of them.
+pub const MAX_LIVE_OFFERS: i64 = 20;
+
 /// Makes an offer on an open bid request (B3). The answer carries the receipt the award will
-/// list.
+/// list. A supplier has at most 20 live offers per request (revise or withdraw one for another).
 #[utoipa::path(
     tag = "offers",
     security(("bearer" = [])),
@@ -134,7 +138,7 @@ fn terms(body: &NewOffer, request: &RequestRow, maker: SupplierId) -> Result<Ter
         (status = 201, body = Offer),
         (status = 403, description = "Not a request for this supplier's products", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The bid window is closed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The bid window is closed, or the supplier has 20 live offers on the request", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid, or above the ceiling", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -155,6 +159,11 @@ pub async fn submit_offer(
     let offer = db
         .transaction(move |conn| {
             let request = open_at(conn, id, now)?;
+            if offers::live_of(conn, id, supplier)? >= MAX_LIVE_OFFERS {
+                return Err(ApiError::conflict(format!(
+                    "at most {MAX_LIVE_OFFERS} live offers per supplier and request: revise or withdraw one"
+                )));
+            }
             let row = OfferRow::new(id, supplier, terms(&body, &request, supplier)?, request.currency.0, now);
             offers::insert(conn, &row)?;
             let offer = row.to_dto(request.currency.0)?;

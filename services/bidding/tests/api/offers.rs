@@ -194,3 +194,30 @@ store_test!(abuse_9_a_partner_confirms_only_the_revision_it_read, |backend| asyn
     let award = app.close_and_award(&id).await;
     assert_eq!(award["state"], "no_award", "the only offer lost its partner: {award}");
 });
+
+// Issue 22, finding 3: one supplier flooding a request with offers made the award message to
+// groups too large to deliver. Live offers are bounded per supplier and request (a revision
+// replaces one), and the event to groups does not list the losing offers' digests.
+store_test!(abuse_3_one_supplier_cannot_flood_a_request_or_its_award, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let seller = app.specific_seller("Flooder").await;
+    let id = app.open_request(&seller.product, 10, "50.00", json!({})).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/bid-requests/{id}/offers");
+    let mut made = Vec::new();
+    for n in 0..20 {
+        made.push(app.offer(&id, &seller, offer(&format!("49.{:02}", 99 - n), 1, 10, 3)).await);
+    }
+    let over = app.send(Method::POST, &path, Some(&seller.token), Some(&offer("40.00", 1, 10, 3))).await;
+    assert_problem(over, 409).await;
+    // A revision replaces; a withdrawal makes room.
+    let first = format!("{path}/{}", made[0]["id"].as_str().unwrap());
+    app.call(Method::PUT, &first, &seller.token, Some(&offer("45.00", 1, 10, 3)), 200).await;
+    app.call(Method::DELETE, &first, &seller.token, None, 200).await;
+    app.offer(&id, &seller, offer("44.00", 1, 10, 3)).await;
+
+    let award = app.close_and_award(&id).await;
+    assert_eq!(award["considered"].as_array().unwrap().len(), 20, "published at the award endpoint");
+    let told = app.groups.wait_for("bid_request.awarded", |e| e["data"]["bid_request_id"] == id.as_str()).await;
+    assert!(told["data"].get("considered").is_none(), "the event leaves the digests out: {told}");
+    assert_eq!(told["data"]["total"]["amount"], "440.00");
+});

@@ -163,11 +163,14 @@ store_test!(abuse_13_an_endpoint_that_never_answers_holds_up_no_other_destinatio
     });
     app.call(Method::PUT, "/v1/supplier-endpoint", &silent.token, Some(&json!({ "url": url })), 200).await;
     let receiver = platform::testing::WebhookReceiver::start().await;
-    let set = app.call(Method::PUT, "/v1/supplier-endpoint", &prompt.token, Some(&json!({ "url": receiver.url })), 200).await;
+    let set =
+        app.call(Method::PUT, "/v1/supplier-endpoint", &prompt.token, Some(&json!({ "url": receiver.url })), 200).await;
     receiver.set_secret(set["secret"].as_str().unwrap());
 
     app.open_request(&silent.product, 5, "50.00", json!({})).await;
-    tokio::time::timeout(std::time::Duration::from_secs(10), reached_rx.recv()).await.expect("the silent endpoint is called");
+    tokio::time::timeout(std::time::Duration::from_secs(10), reached_rx.recv())
+        .await
+        .expect("the silent endpoint is called");
 
     // While that delivery hangs (30 s), another supplier is told and an award reaches groups.
     let told = app.open_request(&prompt.product, 5, "50.00", json!({})).await;
