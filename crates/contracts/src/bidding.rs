@@ -95,6 +95,8 @@ pub struct BidRequest {
     pub closes_at: DateTime<Utc>,
     pub rule: AwardRule,
     pub weights: Option<BestValueWeights>,
+    /// The members' demands (B7), for the operator and the services only: suppliers never see
+    /// the members' own maxima (the award still respects them).
     pub demands: Option<Vec<Demand>>,
     pub state: BidRequestState,
     pub created_at: DateTime<Utc>,

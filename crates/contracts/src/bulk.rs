@@ -54,7 +54,8 @@ pub struct DeclaredPurchaser {
 }
 
 /// The declared group as its leader sees it once: with every purchaser ID. The IDs are not kept
-/// readable (only their digests are stored) and are shown nowhere else.
+/// readable (only their digests are stored) and are shown nowhere else: a replay of the
+/// declaration with its Idempotency-Key answers the same group without them.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DeclaredBulkPurchase {
     #[serde(flatten)]
@@ -68,8 +69,10 @@ pub struct DeclaredBulkPurchase {
 pub struct IssuedPurchaserId {
     pub slot: u32,
     pub name: Name,
-    /// 128 random bits, URL-safe.
-    pub purchaser_id: String,
+    /// 128 random bits, URL-safe. Absent in a replayed answer: only its digest is kept (the
+    /// purchaser has it by mail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchaser_id: Option<String>,
 }
 
 /// What a bulk group declared and decided, on the group.

@@ -80,9 +80,9 @@ pub enum Decision {
     None(NoFavor),
 }
 
-/// Whole days in `secs`, a started day counting as one.
+/// Whole days in `secs`, a started day counting as one (so at least one).
 pub fn days(secs: u64) -> u32 {
-    u32::try_from(secs.div_ceil(DAY)).unwrap_or(u32::MAX)
+    u32::try_from(secs.div_ceil(DAY).max(1)).unwrap_or(u32::MAX)
 }
 
 impl CompletionPolicy {
@@ -258,5 +258,11 @@ mod tests {
             prop_assert!(!favor.is_negative() && favor.amount() <= paid.amount());
             prop_assert!((favor.amount() - paid.amount() * rate).abs() <= dec!(0.005), "rounded to the cent");
         }
+    }
+
+    // Issue 22, finding 14: a group completed within its first second reported 0 days taken.
+    #[test]
+    fn abuse_14_a_period_is_at_least_one_day() {
+        assert_eq!((days(0), days(1), days(DAY), days(DAY + 1)), (1, 1, 1, 2));
     }
 }

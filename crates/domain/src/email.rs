@@ -6,7 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// `local@domain`, 3 to 254 characters, no spaces or control characters, a dot in the domain.
+/// `local@domain`, 3 to 254 characters, no spaces or control characters, a host name with a dot
+/// as the domain (no address literal).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Email(String);
@@ -26,7 +27,8 @@ impl Email {
             && local.len() <= 64
             && !domain.contains('@')
             && domain.split('.').count() >= 2
-            && domain.split('.').all(|label| !label.is_empty())
+            && domain.split('.').all(is_host_label)
+            && !domain.rsplit('.').next().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
             && !value.chars().any(|c| c.is_whitespace() || c.is_control());
         if shaped { Ok(Self(value)) } else { Err(NotAnEmail) }
     }
@@ -39,6 +41,15 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A label of a host name: letters (any script), digits and inner hyphens. Address literals
+/// (`[127.0.0.1]`) and other punctuation are refused: mail goes to names.
+fn is_host_label(label: &str) -> bool {
+    !label.is_empty()
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+        && label.chars().all(|c| c.is_alphanumeric() || c == '-')
 }
 
 impl fmt::Display for Email {
@@ -62,7 +73,7 @@ impl utoipa::PartialSchema for Email {
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
             .min_length(Some(3))
             .max_length(Some(Self::MAX))
-            .pattern(Some(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$"))
+            .pattern(Some(r"^[^@\s]{1,64}@[^@\s.\[\]:]+(\.[^@\s.\[\]:]+)+$"))
             .into()
     }
 }
@@ -91,5 +102,14 @@ mod tests {
         ] {
             assert_eq!(Email::new(bad), Err(NotAnEmail), "{bad}");
         }
+    }
+
+    // Issue 22, finding 14: an address literal was accepted as an email.
+    #[test]
+    fn abuse_14_address_literals_and_odd_hosts_are_not_emails() {
+        for bad in ["a@[127.0.0.1]", "a@127.0.0.1", "a@-x.example", "a@x_y.example", "a@x.example:25"] {
+            assert_eq!(Email::new(bad), Err(NotAnEmail), "{bad}");
+        }
+        assert!(Email::new("ada@bücher.example").is_ok(), "an international name");
     }
 }

@@ -53,6 +53,11 @@ impl PageParams {
     }
 }
 
+/// The cursor of a page ending at `key`.
+pub fn cursor_after(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key)
+}
+
 /// Trims a `limit + 1` fetch to one page and names the cursor of the next page, if there is one.
 pub fn page<T>(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
     let limit = limit as usize;
@@ -60,7 +65,7 @@ pub fn page<T>(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> String) -> (Vec
         return (rows, None);
     }
     rows.truncate(limit);
-    let next = rows.last().map(|last| URL_SAFE_NO_PAD.encode(key(last)));
+    let next = rows.last().map(|last| cursor_after(&key(last)));
     (rows, next)
 }
 

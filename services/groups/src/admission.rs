@@ -250,7 +250,7 @@ impl GroupBatch {
             ship_to,
         };
         let member = MemberRow::reserved(after, new, now);
-        let price = self.terms.price().at(after.tally()).to_minor().map_err(ApiError::internal)?;
+        let price = after.unit_price_under(&self.terms).to_minor().map_err(ApiError::internal)?;
         self.holds.push(payment_flow::hold_call(after, &member, &request.payment_method)?);
         self.events.push(EventRow::of(after, "joined", price, now));
         self.seated.insert(join.shopper.clone());

@@ -175,8 +175,8 @@ fn release_seat(
     }
     let quantity = u32::try_from(member.quantity).unwrap_or(0);
     if let Some(after) = groups::free_seat(conn, group.id(), quantity, now)? {
-        let terms = after.terms().map_err(StoreError::Corrupt)?;
-        let price = terms.price().at(after.tally()).to_minor().map_err(|e| StoreError::Corrupt(e.into()))?;
+        let price = after.unit_price_now().map_err(StoreError::Corrupt)?;
+        let price = price.to_minor().map_err(|e| StoreError::Corrupt(e.into()))?;
         groups::record_event(conn, &after, "released", price, now)?;
     }
     Ok(())

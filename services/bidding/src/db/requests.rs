@@ -86,6 +86,12 @@ impl RequestRow {
         self.state.0 == BidRequestState::Open && now < self.closes_at
     }
 
+    /// The request as a supplier reads it: without the members' own maxima, which stay sealed
+    /// (B7: the award uses them, no bidder sees them).
+    pub fn to_supplier_dto(&self) -> Result<BidRequest, StoreError> {
+        Ok(BidRequest { demands: None, ..self.to_dto()? })
+    }
+
     pub fn to_dto(&self) -> Result<BidRequest, StoreError> {
         Ok(BidRequest {
             id: self.id.0,

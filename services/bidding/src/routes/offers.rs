@@ -52,6 +52,7 @@ async fn change_offer(
     context: &Context,
     who: &Principal,
     (id, offer_id): (Uuid, Uuid),
+    terms: Option<&NewOffer>,
     find: fn(&mut DbConnection, Uuid, Uuid, SupplierId) -> Result<OfferRow, ApiError>,
     change: impl FnOnce(&mut DbConnection, &mut OfferRow, &RequestRow, SupplierId, NaiveDateTime) -> Result<(), ApiError>
     + Send
@@ -59,6 +60,9 @@ async fn change_offer(
 ) -> Result<Offer, ApiError> {
     let supplier = supplier_scope(who)?.ok_or_else(|| ApiError::forbidden("only suppliers change offers"))?;
     check_eligible(db, context, supplier, id).await?;
+    if let Some(terms) = terms {
+        check_partners(db, context, terms, id).await?;
+    }
     let now = db.clock().now();
     db.transaction(move |conn| {
         let request = open_at(conn, id, now)?;
@@ -67,6 +71,18 @@ async fn change_offer(
         Ok::<_, ApiError>(row.to_dto(request.currency.0)?)
     })
     .await
+}
+
+/// Refuses a joint offer naming a partner that may not offer on the request (an unknown supplier
+/// among them): a lot is never split with a supplier that cannot deliver it.
+async fn check_partners(db: &Db, context: &Context, body: &NewOffer, id: Uuid) -> Result<(), ApiError> {
+    let mut v = Violations::new();
+    for (i, partner) in body.partners.iter().flatten().enumerate() {
+        if !eligibility::request_for(db, context, partner.supplier_id, id).await?.1 {
+            v.add(format!("partners[{i}].supplier_id"), "not a supplier that may offer on this request");
+        }
+    }
+    Ok(v.into_result()?)
 }
 
 /// Refuses a change to a withdrawn offer.
@@ -155,6 +171,7 @@ pub async fn submit_offer(
     let (id, body) = (id.into_inner(), body.into_inner());
     let supplier = supplier_scope(&who)?.ok_or_else(|| ApiError::forbidden("suppliers make offers"))?;
     check_eligible(&db, &context, supplier, id).await?;
+    check_partners(&db, &context, &body, id).await?;
     let now = db.clock().now();
     let offer = db
         .transaction(move |conn| {
@@ -200,15 +217,24 @@ pub async fn revise_offer(
     body: Json<NewOffer>,
 ) -> Result<web::Json<Offer>, ApiError> {
     let (path, body) = (path.into_inner(), body.into_inner());
-    let offer = change_offer(&db, &context, &who, path, offers::get_own, move |conn, row, request, supplier, now| {
-        still_active(row)?;
-        let terms = terms(&body, request, supplier)?;
-        if terms != row.terms() {
-            row.revise(terms, request.currency.0, now);
-            offers::save(conn, row)?;
-        }
-        Ok(())
-    })
+    let checked = body.clone();
+    let offer = change_offer(
+        &db,
+        &context,
+        &who,
+        path,
+        Some(&checked),
+        offers::get_own,
+        move |conn, row, request, supplier, now| {
+            still_active(row)?;
+            let terms = terms(&body, request, supplier)?;
+            if terms != row.terms() {
+                row.revise(terms, request.currency.0, now);
+                offers::save(conn, row)?;
+            }
+            Ok(())
+        },
+    )
     .await?;
     Ok(web::Json(offer))
 }
@@ -233,7 +259,7 @@ pub async fn withdraw_offer(
     context: web::Data<Context>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<Offer>, ApiError> {
-    let offer = change_offer(&db, &context, &who, path.into_inner(), offers::get_own, |conn, row, _, _, _| {
+    let offer = change_offer(&db, &context, &who, path.into_inner(), None, offers::get_own, |conn, row, _, _, _| {
         if row.state.0 == OfferState::Active {
             row.state = Stored(OfferState::Withdrawn);
             offers::save(conn, row)?;
@@ -330,6 +356,7 @@ pub async fn confirm_offer(
         &context,
         &who,
         path.into_inner(),
+        None,
         offers::get_as_partner,
         move |conn, row, request, supplier, _| {
             still_active(row)?;
@@ -370,11 +397,18 @@ pub async fn decline_offer(
     context: web::Data<Context>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<Offer>, ApiError> {
-    let offer =
-        change_offer(&db, &context, &who, path.into_inner(), offers::get_as_partner, |conn, row, _, supplier, _| {
+    let offer = change_offer(
+        &db,
+        &context,
+        &who,
+        path.into_inner(),
+        None,
+        offers::get_as_partner,
+        |conn, row, _, supplier, _| {
             row.confirm(supplier, false)?;
             offers::save(conn, row).map_err(ApiError::from)
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(web::Json(offer))
 }

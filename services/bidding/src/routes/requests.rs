@@ -6,7 +6,7 @@ use contracts::{
     bidding::{AwardRule, BestValueWeights, BidRequest, BidRequestPage, BidRequestState, Demand, NewBidRequest},
     catalog::ProductStatus,
 };
-use domain::{Money, ProductDetails, Violations, award::MAX_QUANTITY};
+use domain::{Money, ProductDetails, SupplierId, Violations, award::MAX_QUANTITY};
 use platform::{
     ApiError, ErrorCode,
     auth::Authenticated,
@@ -161,12 +161,12 @@ pub async fn create_bid_request(
         demands: demands.map(|d| serde_json::to_string(&d)).transpose().map_err(ApiError::internal)?,
     };
     let dto = row.to_dto()?;
-    let answer = dto.clone();
+    let (answer, notice) = (dto.clone(), row.to_supplier_dto()?);
     db.transaction(move |conn| {
         requests::insert(conn, &row)?;
         let lane = answer.id.to_string();
         for supplier in &to_tell {
-            outbox::enqueue_to(conn, Some(&endpoints::target(*supplier)), &lane, "bid_request.opened", &answer)?;
+            outbox::enqueue_to(conn, Some(&endpoints::target(*supplier)), &lane, "bid_request.opened", &notice)?;
         }
         key.complete(conn, StatusCode::CREATED, &answer)?;
         Ok::<_, ApiError>(())
@@ -176,9 +176,9 @@ pub async fn create_bid_request(
     Ok(HttpResponse::Created().json(dto))
 }
 
-/// Lists bid requests, oldest first: a supplier sees the open ones it may offer on (B2), the
-/// operator and the services every one. A supplier's page may hold fewer than `limit` items while
-/// a `next_cursor` follows.
+/// Lists bid requests, oldest first: a supplier sees the open ones it may offer on (B2), without
+/// the members' own maxima, the operator and the services every one. A supplier's cursor is the
+/// last request it was shown; the page after it may be empty.
 #[utoipa::path(
     tag = "bid requests",
     security(("bearer" = [])),
@@ -196,14 +196,45 @@ pub async fn list_bid_requests(
     params: web::Query<PageParams>,
 ) -> Result<web::Json<BidRequestPage>, ApiError> {
     let (limit, after) = (params.limit()?, params.after_as::<Uuid>()?);
-    let supplier = supplier_scope(&who)?;
-    let rows = db.run(move |conn| requests::page(conn, supplier, after, limit)).await?;
-    let (mut rows, next_cursor) = page(rows, limit, |r| r.id.0.to_string());
-    if let Some(supplier) = supplier {
-        rows = eligibility::filter_for(&context, supplier, rows).await?;
-    }
-    let items = rows.iter().map(RequestRow::to_dto).collect::<Result<_, _>>()?;
+    let Some(supplier) = supplier_scope(&who)? else {
+        let rows = db.run(move |conn| requests::page(conn, None, after, limit)).await?;
+        let (rows, next_cursor) = page(rows, limit, |r| r.id.0.to_string());
+        let items = rows.iter().map(RequestRow::to_dto).collect::<Result<_, _>>()?;
+        return Ok(web::Json(BidRequestPage { items, next_cursor }));
+    };
+    let (rows, next_cursor) = eligible_page(&db, &context, supplier, after, limit).await?;
+    let items = rows.iter().map(RequestRow::to_supplier_dto).collect::<Result<_, _>>()?;
     Ok(web::Json(BidRequestPage { items, next_cursor }))
+}
+
+/// Up to `limit` requests `supplier` may offer on, after `after`, and the cursor of the next page:
+/// the last one shown, so that a cursor never names a request the supplier may not see.
+async fn eligible_page(
+    db: &Db,
+    context: &Context,
+    supplier: SupplierId,
+    mut after: Option<Uuid>,
+    limit: u32,
+) -> Result<(Vec<RequestRow>, Option<String>), ApiError> {
+    let wanted = usize::try_from(limit).map_err(ApiError::internal)?;
+    let mut shown: Vec<RequestRow> = Vec::new();
+    loop {
+        let mut rows = db.run(move |conn| requests::page(conn, Some(supplier), after, limit)).await?;
+        let more = rows.len() > wanted;
+        rows.truncate(wanted);
+        after = rows.last().map(|r| r.id.0);
+        for row in eligibility::filter_for(context, supplier, rows).await? {
+            if shown.len() == wanted {
+                break;
+            }
+            shown.push(row);
+        }
+        if shown.len() == wanted || !more {
+            let last = shown.last().filter(|_| shown.len() == wanted);
+            let next = last.map(|r| platform::pagination::cursor_after(&r.id.0.to_string()));
+            return Ok((shown, next));
+        }
+    }
 }
 
 /// Reads one bid request: a supplier only one it may offer on.
@@ -229,7 +260,7 @@ pub async fn get_bid_request(
             (row, true) => row,
             (_, false) => return Err(ApiError::not_found(format!("bid request {id}"))),
         },
-        None => db.run(move |conn| requests::get(conn, id)).await?,
+        None => return Ok(web::Json(db.run(move |conn| requests::get(conn, id)).await?.to_dto()?)),
     };
-    Ok(web::Json(row.to_dto()?))
+    Ok(web::Json(row.to_supplier_dto()?))
 }

@@ -221,3 +221,21 @@ store_test!(abuse_3_one_supplier_cannot_flood_a_request_or_its_award, |backend| 
     assert!(told["data"].get("considered").is_none(), "the event leaves the digests out: {told}");
     assert_eq!(told["data"]["total"]["amount"], "440.00");
 });
+
+// Issue 22, finding 14: a joint offer could name a supplier that does not exist.
+store_test!(abuse_14_a_joint_offer_names_only_suppliers_that_may_offer, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let spec = app.size_l_specification().await;
+    let maker = app.sized_seller("Maker", "L").await;
+    let unfit = app.sized_seller("Unfit", "S").await;
+    let id = app.open_request(&spec.product, 100, "50.00", json!({})).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/bid-requests/{id}/offers");
+    for partner in [uuid::Uuid::now_v7().to_string(), unfit.id.to_string()] {
+        let mut body = offer("40.00", 100, 100, 4);
+        body["partners"] = json!([{ "supplier_id": partner, "share": 30 }]);
+        let problem = assert_problem(app.send(Method::POST, &path, Some(&maker.token), Some(&body)).await, 422).await;
+        assert_eq!(problem["errors"][0]["field"], "partners[0].supplier_id", "{problem}");
+    }
+    let listed = app.call(Method::GET, &path, &maker.token, None, 200).await;
+    assert_eq!(listed, json!([]), "nothing stored");
+});

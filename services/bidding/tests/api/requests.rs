@@ -180,3 +180,45 @@ store_test!(abuse_13_an_endpoint_that_never_answers_holds_up_no_other_destinatio
     app.close_and_award(&id).await;
     app.groups.wait_for("bid_request.awarded", |e| e["data"]["bid_request_id"] == id.as_str()).await;
 });
+
+// Issue 22, finding 14: a supplier's paging cursor named a request it may not see, and suppliers
+// read every member's own maximum in `demands` before bidding.
+store_test!(abuse_14_suppliers_see_neither_other_requests_ids_nor_members_maxima, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let seller = app.specific_seller("Northwind").await;
+    let other = app.specific_seller("Contoso").await;
+    let demands = json!({ "demands": [
+        { "quantity": 4, "max_unit_price": { "amount": "41.00", "currency": "EUR" } },
+        { "quantity": 6, "max_unit_price": { "amount": "47.00", "currency": "EUR" } },
+    ] });
+    // Another supplier's request first, so that a page of raw rows would end on it.
+    let hidden = app.open_request(&other.product, 10, "50.00", json!({})).await;
+    let mine = app.open_request(&seller.product, 10, "50.00", demands).await;
+    assert!(mine["demands"].is_array(), "groups sees what it asked for");
+    app.open_request(&other.product, 10, "50.00", json!({})).await;
+
+    let page = app.call(Method::GET, "/v1/bid-requests?limit=1", &seller.token, None, 200).await;
+    assert_eq!(page["items"][0]["id"], mine["id"]);
+    assert!(page["items"][0]["demands"].is_null(), "maxima sealed: {page}");
+    let one = app
+        .call(Method::GET, &format!("/v1/bid-requests/{}", mine["id"].as_str().unwrap()), &seller.token, None, 200)
+        .await;
+    assert!(one["demands"].is_null());
+    // Following the cursor to the end never shows the other supplier's request id.
+    let mut seen = page.to_string();
+    let mut cursor = page["next_cursor"].as_str().map(str::to_owned);
+    while let Some(at) = cursor {
+        // What a cursor names, decoded as the service reads it.
+        let params = platform::pagination::PageParams { cursor: Some(at.clone()), limit: None };
+        seen.push_str(&params.after().unwrap().unwrap_or_default());
+        let next =
+            app.call(Method::GET, &format!("/v1/bid-requests?limit=1&cursor={at}"), &seller.token, None, 200).await;
+        seen.push_str(&next.to_string());
+        cursor = next["next_cursor"].as_str().map(str::to_owned);
+    }
+    assert!(!seen.contains(hidden["id"].as_str().unwrap()), "{seen}");
+    let operator_view = app
+        .call(Method::GET, &format!("/v1/bid-requests/{}", mine["id"].as_str().unwrap()), &operator(), None, 200)
+        .await;
+    assert_eq!(operator_view["demands"].as_array().unwrap().len(), 2);
+});

@@ -179,6 +179,20 @@ impl GroupRow {
         Money::from_minor(minor, self.currency.0)
     }
 
+    /// The unit price as the group stands (what its events record): an auction's ceiling, the
+    /// most it can be before its award; else the tier reached by the tally.
+    pub fn unit_price_now(&self) -> anyhow::Result<Money> {
+        Ok(self.unit_price_under(&self.terms()?))
+    }
+
+    /// [`Self::unit_price_now`] with the group's terms at hand.
+    pub fn unit_price_under(&self, terms: &Terms) -> Money {
+        match self.ceiling_minor {
+            Some(ceiling) => self.money(ceiling),
+            None => terms.price().at(self.tally()),
+        }
+    }
+
     pub fn payment_methods(&self) -> anyhow::Result<Vec<MethodType>> {
         Ok(serde_json::from_str(&self.payment_methods)?)
     }
@@ -202,11 +216,7 @@ impl GroupRow {
             payment_plan: self.payment_plan.0,
             member_count: count(self.member_count),
             quantity: count(self.quantity),
-            // An auction's price is not known before its award: the ceiling is the most it can be.
-            current_unit_price: match self.ceiling_minor {
-                Some(ceiling) => self.money(ceiling).into(),
-                None => terms.price().at(self.tally()).into(),
-            },
+            current_unit_price: self.unit_price_under(&terms).into(),
             final_unit_price: self.final_unit_price_minor.map(|m| self.money(m).into()),
             bulk: None,
             auction: self.auction(),

@@ -126,7 +126,7 @@ pub async fn declare_bulk_purchase(
         let code = slot.name.as_ref().map(|_| purchaser_id());
         if let (Some(name), Some(code)) = (&slot.name, &code) {
             let slot = u32::try_from(number).map_err(ApiError::internal)?;
-            issued.push(IssuedPurchaserId { slot, name: name.clone(), purchaser_id: code.clone() });
+            issued.push(IssuedPurchaserId { slot, name: name.clone(), purchaser_id: Some(code.clone()) });
         }
         // Unnamed purchasers take their slots with the invite code when they buy.
         if slot.name.is_some() {
@@ -148,7 +148,9 @@ pub async fn declare_bulk_purchase(
     let mut group = row.to_dto().map_err(ApiError::internal)?;
     group.bulk = Some(declared.terms());
     let created = DeclaredBulkPurchase { group, invite_code: row.invite_code.clone(), purchaser_ids: issued };
-    let answer = created.clone();
+    // The answer kept for a replay holds no purchaser ID: only their digests are stored.
+    let mut answer = created.clone();
+    answer.purchaser_ids.iter_mut().for_each(|issued| issued.purchaser_id = None);
     let opening_price = terms.list_price.to_minor().map_err(ApiError::internal)?;
     db.transaction(move |conn| {
         groups::insert(conn, &row, opening_price)?;

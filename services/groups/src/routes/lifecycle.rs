@@ -49,7 +49,7 @@ pub async fn cancel_group(
                     payment_flow::release_payment(conn, &after, &member)?;
                 }
             }
-            let price = group.terms().map_err(ApiError::internal)?.price().at(after.tally());
+            let price = after.unit_price_now().map_err(ApiError::internal)?;
             groups::record_event(conn, &after, "cancelled", price.to_minor().map_err(ApiError::internal)?, now)?;
             Ok(after)
         })

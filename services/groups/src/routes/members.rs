@@ -83,7 +83,7 @@ pub async fn leave_group(
             // the one changed.
             groups::lock(conn, id)?;
             let group = find(conn, id)?;
-            if group.mode.0 != GroupMode::Tiered {
+            if group.mode.0 == GroupMode::BulkPurchase {
                 return Err(ApiError::conflict(
                     "a bulk purchase is bought, charged and shipped at once: it cannot be left",
                 ));
@@ -100,7 +100,7 @@ pub async fn leave_group(
             if !members::set_state(conn, &member.id, member.state.0, to, None, now)? {
                 return Err(ApiError::conflict("the membership changed meanwhile; retry"));
             }
-            let price = group.terms().map_err(ApiError::internal)?.price().at(after.tally());
+            let price = after.unit_price_now().map_err(ApiError::internal)?;
             groups::record_event(conn, &after, "left", price.to_minor().map_err(ApiError::internal)?, now)?;
             let left = MemberRow { state: to.into(), updated_at: now, ..member };
             payment_flow::release_payment(conn, &after, &left)?;

@@ -279,3 +279,60 @@ store_test!(abuse_8_a_declaration_names_each_address_once_and_names_as_names, |b
     let ok = declaration(json!([one("J. R. R. Tolkien", &victim)]));
     assert_eq!(app.post("/v1/bulk-purchases", &shopper("leader"), &ok).await.status(), 201);
 });
+
+// Issue 22, finding 14: an auction member could not leave during the join window (the error spoke
+// of bulk purchases), and the auction's progress showed the list price above its ceiling.
+store_test!(abuse_14_an_auction_member_leaves_in_the_window_and_progress_shows_the_ceiling, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let (_, product) = app.tiered_product().await;
+    let auction =
+        json!({ "ceiling": { "amount": "50.00", "currency": "EUR" }, "bids_close_at": crate::helpers::in_minutes(90) });
+    let body = json!({ "mode": "reverse_auction", "min_members": 1, "auction": auction });
+    let group = app.start_group(&shopper("organizer"), &product, body).await;
+    let group = group["id"].as_str().unwrap();
+    assert_eq!(app.join(group, &shopper("pledger"), 2).await.status(), 201);
+    let held = app.member_becomes(group, "pledger", "held").await;
+
+    let res = app
+        .request(reqwest::Method::DELETE, &format!("/v1/groups/{group}/members/me"), Some(&shopper("pledger")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    app.payment_becomes(held["payment_id"].as_str().unwrap(), "voided").await;
+    let history = app.get_json(&format!("/v1/groups/{group}/history")).await;
+    let points = history["points"].as_array().unwrap();
+    let kinds: Vec<&str> = points.iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"joined") && kinds.contains(&"left"), "{kinds:?}");
+    assert!(points.iter().all(|p| p["unit_price"]["amount"] == "50.00"), "never the list price: {history}");
+});
+
+// Issue 22, finding 14: replaying a declaration showed every purchaser ID again, so they were kept
+// in clear; the replay now answers the same group without them.
+store_test!(abuse_14_a_replayed_declaration_shows_no_purchaser_id, |backend| async move {
+    let Some(app) = spawn_app(backend).await else { return };
+    let rates = json!({ "discount_rates": [{ "min_quantity": 2, "within_days": 60, "rate": "0.05" }] });
+    let (_, product) = app.product_with(rates).await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let body = json!({
+        "product_id": product,
+        "purchasers": [{ "name": "Ada", "email": format!("ada.{tag}@example.com"), "quantity": 1 }],
+        "completion_policy": "all_within_period",
+        "period_ends_at": crate::helpers::in_minutes(60 * 24),
+    });
+    let declare = || {
+        app.request(reqwest::Method::POST, "/v1/bulk-purchases", Some(&shopper("leader")))
+            .header("idempotency-key", format!("declare-{tag}"))
+            .json(&body)
+            .send()
+    };
+    let first: Value = declare().await.unwrap().json().await.unwrap();
+    let id = first["purchaser_ids"][0]["purchaser_id"].as_str().unwrap();
+    let replay = declare().await.unwrap();
+    assert_eq!(replay.status(), 201);
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!(replay["id"], first["id"], "the same group");
+    assert_eq!(replay["purchaser_ids"][0]["name"], "Ada");
+    assert!(replay["purchaser_ids"][0].get("purchaser_id").is_none(), "{replay}");
+    assert!(!replay.to_string().contains(id));
+});

@@ -209,7 +209,8 @@ store_test!(g4_time_scaled_decides_when_the_last_purchaser_buys, |backend| async
     let settled = app.group_becomes(group, "settled").await;
     assert_eq!(
         (settled["bulk"]["outcome"]["favor_rate"].as_str(), settled["bulk"]["outcome"]["period_days"].as_u64()),
-        (Some("0.15"), Some(0))
+        (Some("0.15"), Some(1)),
+        "a started day counts as one (issue 22, finding 14)"
     );
     assert_eq!(charged_and_refunded(&app, group).await, vec![("100.00".to_owned(), "15.00".to_owned()); 3]);
 });
