@@ -8,35 +8,12 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use domain::award::{Tender, cheapest_cover};
 
-const OFFERS: usize = 100_000;
-const TARGET_MS: u32 = 100;
+#[path = "offers.rs"]
+mod offers;
 
-/// 100,000 offers for 1 to 400 units: a third all or nothing, a third with a minimum of half
-/// their units, a third for any part. Prices from 30.00 to 50.00 (the ceiling), most near 40.00
-/// (the sum of two uniform draws), or, `narrow`, all within 40.00 to 40.09, where many offers tie;
-/// `lumpy` is narrow with no offer for any part (half all or nothing, half with minimums), the
-/// hardest case: few offers can be set aside unsolved. Seeded, so every run is alike.
-fn offers(narrow: bool, lumpy: bool) -> Vec<Tender> {
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move |below: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % below) as i64
-    };
-    (0..OFFERS)
-        .map(|n| {
-            let cost = if narrow { 4_000 + next(10) } else { 3_000 + next(1_001) + next(1_001) };
-            let max = 1 + next(400) as u32;
-            let min = match n % if lumpy { 2 } else { 3 } {
-                0 => max,
-                1 => max.div_ceil(2),
-                _ => 1,
-            };
-            Tender { cost, min, max }
-        })
-        .collect()
-}
+use offers::{CLASSES, OFFERS, offers};
+
+const TARGET_MS: u32 = 100;
 
 /// The cheapest offers first, each taken as far as it fits; an offer whose minimum no longer fits
 /// is passed over. `None` when it does not come out exact.
@@ -58,9 +35,12 @@ fn greedy(tenders: &[Tender], quantity: u32) -> Option<i64> {
 }
 
 fn award(c: &mut Criterion) {
-    for (label, narrow, lumpy) in [("spread", false, false), ("narrow", true, false), ("lumpy", true, true)] {
-        let tenders = offers(narrow, lumpy);
+    for label in CLASSES {
+        let tenders = offers(label);
         for units in [2_000, 10_000] {
+            if label == "late-odd" && units > 2_000 {
+                continue; // see the note in offers.rs: seconds a solve at this size
+            }
             let optimal = cheapest_cover(&tenders, units).map(|cover| cover.cost);
             let money =
                 |cost: Option<i64>| cost.map_or("no cover".to_owned(), |c| format!("{}.{:02}", c / 100, c % 100));
@@ -70,7 +50,7 @@ fn award(c: &mut Criterion) {
                 money(greedy(&tenders, units))
             );
             let mut group = c.benchmark_group(format!("award {label} {units} units"));
-            group.sample_size(20);
+            group.sample_size(10);
             group.bench_function("optimal", |b| b.iter(|| cheapest_cover(black_box(&tenders), black_box(units))));
             group.bench_function("greedy", |b| b.iter(|| greedy(black_box(&tenders), black_box(units))));
             group.finish();

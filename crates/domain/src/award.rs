@@ -8,11 +8,11 @@
 //! minor units for `lowest_price` or a weighted score for `best_value`. Among covers of equal cost
 //! the one whose units come from earlier tenders wins (B5: ties go to the earliest offer).
 //!
-//! Speed: offers that cannot be part of a cover cheaper than one already found are skipped before
-//! the programme sees them, bounded by the cheapest cover with minimums ignored; with 100,000
-//! offers for 2,000 units a few dozen reach the programme.
-
-use std::cmp::Ordering;
+//! Speed: offers that cannot be part of a cover better than one already found are skipped before
+//! the programme sees them, bounded by the cheapest cover with minimums ignored. Cost and tie are
+//! compared as one key (cost, then lateness), so offers at one price prune as sharply as offers at
+//! different prices; a quantity no choice of offers reaches is answered from a bitset first. With
+//! 100,000 offers for 2,000 units a few dozen reach the programme (`bench/award`).
 
 /// The largest quantity one award covers (a choice per offer and unit is kept as a `u16`).
 pub const MAX_QUANTITY: u32 = u16::MAX as u32;
@@ -54,13 +54,18 @@ pub fn cheapest_cover(tenders: &[Tender], quantity: u32) -> Option<Cover> {
         return Some(Cover { lots: Vec::new(), cost: 0 });
     }
     let want = quantity as usize;
+    let keys = Keys::new(tenders.len(), want);
     let mut order: Vec<usize> =
         (0..tenders.len()).filter(|&i| tenders[i].is_valid() && tenders[i].min <= quantity).collect();
     order.sort_by_key(|&i| (tenders[i].cost, i));
-    let relaxed = Relaxed::of(tenders, &order, want)?;
+    let relaxed = Relaxed::of(tenders, &order, want, keys)?;
+    // A first cover bounds the programme from its first tender on (without one no bound prunes,
+    // and the programme would take every tender); without any, there is no award.
+    let first = first_cover(tenders, &order, want)?;
+    let first_key: i128 = first.iter().map(|&(i, took)| keys.unit(tenders[i].cost, i) * i128::from(took)).sum();
 
     let mut programme = Programme::new(want);
-    let mut upper: Option<i64> = programme.cost(want);
+    let mut upper: Option<i128> = Some(first_key);
     // Units of any part that the tenders before this one offer: once they reach the quantity, a
     // cover that uses this tender is beaten by moving its units onto them (cheaper, or as cheap and
     // earlier), and so is one that uses any later tender.
@@ -73,88 +78,177 @@ pub fn cheapest_cover(tenders: &[Tender], quantity: u32) -> Option<Cover> {
         if tender.min == 1 {
             any_part_before += u64::from(tender.max);
         }
+        let key = keys.unit(tender.cost, i);
         if let Some(upper) = upper {
-            let (cost, min) = (i128::from(tender.cost), tender.min as usize);
-            // Later tenders cost at least as much, and past the relaxed marginal cost taking one unit
+            // Later tenders' units weigh more, and past the relaxed marginal unit taking one unit
             // is the cheapest way to use them: nothing after this one can beat `upper`.
-            if tender.cost >= relaxed.marginal(want) && cost + relaxed.cost(want - 1) > i128::from(upper) {
+            if key >= relaxed.marginal(want) && key + relaxed.cost(want - 1) > upper {
                 break;
             }
-            if cost * min as i128 + relaxed.cost(want - min) > i128::from(upper) {
+            if relaxed.least_with(key, tender, want) > upper {
                 continue;
             }
         }
-        programme.add(i, tender, want);
-        upper = programme.cost(want);
+        programme.add(i, tender, key, want);
+        upper = programme.key(want).map_or(upper, |found| Some(found.min(first_key)));
     }
-    programme.cover(want)
+    match programme.cover(want, keys) {
+        Some(cover) if programme.key(want).is_some_and(|found| found <= first_key) => Some(cover),
+        // Every tender of the first cover was set aside as no better: it is the best.
+        _ => {
+            let mut lots = first;
+            lots.sort_unstable();
+            Some(Cover { lots, cost: keys.cost(first_key)? })
+        }
+    }
+}
+
+/// Some cover of `want`, minimums kept, or `None` when no choice of `tenders` reaches it: the
+/// reachable quantities as bits, tender by tender (an all-or-nothing lot shifts them, a range
+/// spreads them), each quantity noting the tender and units that first reached it, stopping as soon
+/// as `want` is reached. Linear in the quantity per tender (a word per 64 units for a lot) and in
+/// memory: a quick answer where there is no cover, and a first bound where there is.
+fn first_cover(tenders: &[Tender], order: &[usize], want: usize) -> Option<Vec<(usize, u32)>> {
+    let mut reach = vec![0u64; want / 64 + 1];
+    reach[0] = 1;
+    let has = |bits: &[u64], q: usize| bits[q / 64] >> (q % 64) & 1 == 1;
+    // The tender and units that first reached each quantity.
+    let mut first: Vec<(u32, u16)> = vec![(u32::MAX, 0); want + 1];
+    let mut before = reach.clone();
+    for &i in order {
+        let (min, max) = (tenders[i].min as usize, (tenders[i].max as usize).min(want));
+        let tender = u32::try_from(i).unwrap_or(u32::MAX);
+        if min == max {
+            // From the top down, each word reads words not yet shifted into: the lot is taken once.
+            let (words, bits) = (min / 64, min % 64);
+            for dst in (words..reach.len()).rev() {
+                let src = dst - words;
+                let mut moved = reach[src] << bits;
+                if bits > 0 && src > 0 {
+                    moved |= reach[src - 1] >> (64 - bits);
+                }
+                let mut new = moved & !reach[dst];
+                reach[dst] |= moved;
+                while new != 0 {
+                    let q = dst * 64 + new.trailing_zeros() as usize;
+                    if q <= want {
+                        first[q] = (tender, u16::try_from(min).unwrap_or(u16::MAX));
+                    }
+                    new &= new - 1;
+                }
+            }
+        } else {
+            before.copy_from_slice(&reach);
+            // The latest reachable j at most q - min; q is reached from it if it is at least q - max.
+            let mut latest: Option<usize> = None;
+            for q in min..=want {
+                if has(&before, q - min) {
+                    latest = Some(q - min);
+                }
+                if let Some(j) = latest.filter(|&j| j + max >= q && !has(&reach, q)) {
+                    reach[q / 64] |= 1 << (q % 64);
+                    first[q] = (tender, u16::try_from(q - j).unwrap_or(u16::MAX));
+                }
+            }
+        }
+        if has(&reach, want) {
+            let (mut left, mut lots) = (want, Vec::new());
+            while left > 0 {
+                let (tender, took) = first[left];
+                lots.push((tender as usize, u32::from(took)));
+                left -= usize::from(took);
+            }
+            return Some(lots);
+        }
+    }
+    None
+}
+
+/// Costs and ties as one number, so that bounds prune ties as sharply as costs (B5): a cover's key
+/// is its cost times a scale above any lateness, plus its lateness (the sum over units of their
+/// tender's index). Comparing keys compares costs, then which cover's units came earlier.
+#[derive(Debug, Clone, Copy)]
+struct Keys {
+    scale: i128,
+}
+
+impl Keys {
+    fn new(tenders: usize, want: usize) -> Self {
+        Self { scale: (tenders as i128) * (want as i128) + 1 }
+    }
+
+    /// One unit of tender `index` at `cost`.
+    fn unit(self, cost: i64, index: usize) -> i128 {
+        i128::from(cost) * self.scale + index as i128
+    }
+
+    /// The cost of a cover of key `key`.
+    fn cost(self, key: i128) -> Option<i64> {
+        i64::try_from(key / self.scale).ok()
+    }
 }
 
 /// The cheapest cover of every quantity up to the one wanted with the offers' minimums ignored (a
-/// lower bound on any real cover): the cheapest units first.
+/// lower bound on any real cover): the lightest units first.
 struct Relaxed {
-    /// `costs[q]`: the cost of the `q` cheapest units.
-    costs: Vec<i128>,
+    /// `keys[q]`: the key of the `q` lightest units.
+    keys: Vec<i128>,
 }
 
 impl Relaxed {
     /// `None` when even all the units offered do not reach `want`.
-    fn of(tenders: &[Tender], cheapest_first: &[usize], want: usize) -> Option<Self> {
-        let mut costs = Vec::with_capacity(want + 1);
-        costs.push(0i128);
-        for &i in cheapest_first {
+    fn of(tenders: &[Tender], lightest_first: &[usize], want: usize, keys: Keys) -> Option<Self> {
+        let mut sums = Vec::with_capacity(want + 1);
+        sums.push(0i128);
+        for &i in lightest_first {
             let tender = tenders[i];
-            for _ in 0..(tender.max as usize).min(want + 1 - costs.len()) {
-                let last = costs[costs.len() - 1];
-                costs.push(last + i128::from(tender.cost));
+            let unit = keys.unit(tender.cost, i);
+            for _ in 0..(tender.max as usize).min(want + 1 - sums.len()) {
+                let last = sums[sums.len() - 1];
+                sums.push(last + unit);
             }
-            if costs.len() > want {
-                return Some(Self { costs });
+            if sums.len() > want {
+                return Some(Self { keys: sums });
             }
         }
-        (costs.len() > want).then_some(Self { costs })
+        (sums.len() > want).then_some(Self { keys: sums })
     }
 
     fn cost(&self, units: usize) -> i128 {
-        self.costs[units]
+        self.keys[units]
     }
 
-    /// What the `units`-th cheapest unit costs.
-    fn marginal(&self, units: usize) -> i64 {
+    /// What the `units`-th lightest unit weighs.
+    fn marginal(&self, units: usize) -> i128 {
         if units == 0 {
             return 0;
         }
-        i64::try_from(self.costs[units] - self.costs[units - 1]).unwrap_or(i64::MAX)
+        self.keys[units] - self.keys[units - 1]
+    }
+
+    /// A lower bound on any cover of `want` taking `min..=max` units of a tender whose unit weighs
+    /// `key`: `key × k + cost(want − k)` is convex in `k` (the marginal units get lighter as `k`
+    /// grows), least at the first `k` where the tender's unit is no lighter than the one it
+    /// replaces.
+    fn least_with(&self, key: i128, tender: Tender, want: usize) -> i128 {
+        let (min, max) = (tender.min as usize, (tender.max as usize).min(want));
+        let (mut low, mut high) = (min, max);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if key >= self.marginal(want - mid) { high = mid } else { low = mid + 1 }
+        }
+        key * low as i128 + self.cost(want - low)
     }
 }
 
-/// The best way found so far to reach each quantity: its cost, then how late its units came (the
-/// sum over units of their tender's index, so that earlier offers win ties).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Best {
-    cost: i64,
-    lateness: i64,
-}
-
-const UNREACHED: Best = Best { cost: i64::MAX, lateness: i64::MAX };
-
-impl Best {
-    fn plus(self, tender: Tender, index: usize, units: usize) -> Self {
-        let units = units as i64;
-        Self { cost: self.cost + tender.cost * units, lateness: self.lateness + index as i64 * units }
-    }
-
-    fn minus(self, tender: Tender, index: usize, units: usize) -> Self {
-        let units = units as i64;
-        Self { cost: self.cost - tender.cost * units, lateness: self.lateness - index as i64 * units }
-    }
-}
+/// The key of a quantity not reached.
+const UNREACHED: i128 = i128::MAX;
 
 /// The dynamic programme: after each tender, the best cover of every quantity by the tenders added
-/// so far, and what each added tender took in it.
+/// so far (the least key), and what each added tender took in it.
 struct Programme {
-    best: Vec<Best>,
-    scratch: Vec<Best>,
+    best: Vec<i128>,
+    scratch: Vec<i128>,
     /// The tenders added, in order, and per quantity what each took (0: nothing).
     added: Vec<usize>,
     took: Vec<u16>,
@@ -163,16 +257,17 @@ struct Programme {
 impl Programme {
     fn new(want: usize) -> Self {
         let mut best = vec![UNREACHED; want + 1];
-        best[0] = Best { cost: 0, lateness: 0 };
+        best[0] = 0;
         Self { scratch: best.clone(), best, added: Vec::new(), took: Vec::new() }
     }
 
-    fn cost(&self, quantity: usize) -> Option<i64> {
-        (self.best[quantity] != UNREACHED).then_some(self.best[quantity].cost)
+    fn key(&self, quantity: usize) -> Option<i128> {
+        (self.best[quantity] != UNREACHED).then_some(self.best[quantity])
     }
 
-    /// Lets tender `index` take nothing or `min..=max` units towards every quantity.
-    fn add(&mut self, index: usize, tender: Tender, want: usize) {
+    /// Lets tender `index`, whose unit weighs `key`, take nothing or `min..=max` units towards
+    /// every quantity.
+    fn add(&mut self, index: usize, tender: Tender, key: i128, want: usize) {
         let (min, max) = (tender.min as usize, (tender.max as usize).min(want));
         let row = self.took.len();
         self.took.resize(row + want + 1, 0);
@@ -182,7 +277,7 @@ impl Programme {
             // All or nothing: from the top down, so that each quantity reads the earlier best.
             for q in (min..=want).rev() {
                 if self.best[q - min] != UNREACHED {
-                    let candidate = self.best[q - min].plus(tender, index, min);
+                    let candidate = self.best[q - min] + key * min as i128;
                     if candidate < self.best[q] {
                         self.best[q] = candidate;
                         took[q] = u16::try_from(min).unwrap_or(u16::MAX);
@@ -193,23 +288,22 @@ impl Programme {
         }
         self.scratch.copy_from_slice(&self.best);
         // Reaching q by taking k = q - j units from j: the best j in the window [q - max, q - min]
-        // minimises best[j] - k-independent terms, kept in a deque of increasing values.
-        let mut window: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+        // minimises best[j] - key × j, kept in a deque of increasing values.
+        let mut window: std::collections::VecDeque<(usize, i128)> = std::collections::VecDeque::new();
         for (q, took) in took.iter_mut().enumerate().skip(min) {
             let entering = q - min;
             if self.best[entering] != UNREACHED {
-                let value = self.best[entering].minus(tender, index, entering);
-                while window.back().is_some_and(|&j| self.best[j].minus(tender, index, j).cmp(&value) != Ordering::Less)
-                {
+                let value = self.best[entering] - key * entering as i128;
+                while window.back().is_some_and(|&(_, v)| v >= value) {
                     window.pop_back();
                 }
-                window.push_back(entering);
+                window.push_back((entering, value));
             }
-            while window.front().is_some_and(|&j| j + max < q) {
+            while window.front().is_some_and(|&(j, _)| j + max < q) {
                 window.pop_front();
             }
-            if let Some(&from) = window.front() {
-                let candidate = self.best[from].plus(tender, index, q - from);
+            if let Some(&(from, value)) = window.front() {
+                let candidate = value + key * q as i128;
                 if candidate < self.scratch[q] {
                     self.scratch[q] = candidate;
                     *took = u16::try_from(q - from).unwrap_or(u16::MAX);
@@ -220,8 +314,8 @@ impl Programme {
     }
 
     /// The cover of `quantity`, walked back from the last tender added.
-    fn cover(&self, quantity: usize) -> Option<Cover> {
-        let cost = self.cost(quantity)?;
+    fn cover(&self, quantity: usize, keys: Keys) -> Option<Cover> {
+        let cost = keys.cost(self.key(quantity)?)?;
         let width = self.best.len();
         let mut left = quantity;
         let mut lots = Vec::new();
@@ -341,6 +435,17 @@ mod tests {
     }
 
     #[test]
+    fn abuse_4_no_cover_is_found_quickly() {
+        // Even lots only: an odd quantity has no cover, and nothing may be awarded.
+        let lots: Vec<Tender> = (0..1000).map(|n| exactly(100, 2 + 2 * (n % 50))).collect();
+        assert_eq!(cheapest_cover(&lots, 2001), None);
+        assert!(cheapest_cover(&lots, 2000).is_some());
+        let ranges = [Tender { cost: 5, min: 200, max: 201 }; 3];
+        assert_eq!(cheapest_cover(&ranges, 399), None);
+        assert_eq!(cheapest_cover(&ranges, 402).map(|c| c.cost), Some(2010));
+    }
+
+    #[test]
     fn b7_the_award_serves_the_most_members_it_can() {
         let tenders = [exactly(4000, 60), Tender { cost: 4500, min: 1, max: 100 }];
         // 100 units cost 40 × 60 + 45 × 40 = 4,200.00: 42.00 a unit, above the third member's 41.00.
@@ -352,6 +457,20 @@ mod tests {
         let service = serve_most(&tenders, &demands).unwrap();
         assert_eq!(service.served, vec![0, 1]);
         assert_eq!(service.cover, Cover { lots: vec![(0, 60)], cost: 240_000 });
+    }
+
+    /// A cover's cost, then its lateness (the sum over units of their tender's index).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    struct Best {
+        cost: i64,
+        lateness: i64,
+    }
+
+    impl Best {
+        fn plus(self, tender: Tender, index: usize, units: usize) -> Self {
+            let units = units as i64;
+            Self { cost: self.cost + tender.cost * units, lateness: self.lateness + index as i64 * units }
+        }
     }
 
     /// Every way to take nothing or min..=max from each tender, the best by (cost, lateness).
@@ -375,6 +494,14 @@ mod tests {
         let mut best = None;
         walk(tenders, 0, quantity, Best { cost: 0, lateness: 0 }, &mut best);
         best
+    }
+
+    /// Few prices, so that most covers tie and only the tie rule decides.
+    fn tied_tenders() -> impl Strategy<Value = Vec<Tender>> {
+        prop::collection::vec(
+            (1i64..3, 1u32..6, 0u32..3).prop_map(|(cost, min, extra)| Tender { cost, min, max: min + extra }),
+            0..8,
+        )
     }
 
     fn tenders() -> impl Strategy<Value = Vec<Tender>> {
@@ -425,6 +552,20 @@ mod tests {
                 prop_assert_eq!(units, quantity);
                 prop_assert_eq!(cost, cover.cost);
                 prop_assert_eq!(lateness, expected.unwrap().lateness, "ties go to the earliest offers");
+            }
+        }
+
+        // Issue 22, finding 4: ties defeated the pruning; now they prune as costs do, and the
+        // earliest offers still win.
+        #[test]
+        fn abuse_4_ties_prune_and_still_go_to_the_earliest_offers(tenders in tied_tenders(), quantity in 0u32..20) {
+            let found = cheapest_cover(&tenders, quantity);
+            let expected = exhaustive(&tenders, quantity);
+            prop_assert_eq!(found.as_ref().map(|c| c.cost), expected.map(|b| b.cost));
+            if let (Some(cover), Some(expected)) = (found, expected) {
+                let lateness: i64 = cover.lots.iter().map(|&(i, took)| i as i64 * i64::from(took)).sum();
+                prop_assert_eq!(lateness, expected.lateness);
+                prop_assert_eq!(cover.lots.iter().map(|&(_, took)| took).sum::<u32>(), quantity);
             }
         }
 
