@@ -66,9 +66,7 @@ store_test!(abuse_1_a_seat_that_fails_after_the_close_does_not_set_the_price, |b
     assert_eq!(settled["final_unit_price"]["amount"], "100.00", "only the secured unit counts: {settled}");
     assert_eq!(closed_quantity(&app, &group).await, 1);
     assert_eq!(member(&app, &group, "attacker").await["state"], "released");
-    let honest = member(&app, &group, "honest").await;
-    let payment = app.payment_becomes(honest["payment_id"].as_str().unwrap(), "captured").await;
-    assert_eq!(payment["captured"]["amount"], "100.00");
+    honest_paid_list_price(&app, &group).await;
 });
 
 store_test!(abuse_1_unpaid_seats_do_not_meet_the_minimum, |backend| async move {
@@ -115,9 +113,7 @@ store_test!(abuse_2_a_seat_that_never_answers_is_released_after_the_grace, |back
         (Some("released"), Some("payment_unanswered"))
     );
     app.payment_becomes(&stuck, "voided").await;
-    let honest = member(&app, &group, "honest").await;
-    let payment = app.payment_becomes(honest["payment_id"].as_str().unwrap(), "captured").await;
-    assert_eq!(payment["captured"]["amount"], "100.00");
+    honest_paid_list_price(&app, &group).await;
 });
 
 store_test!(abuse_2_an_auction_is_not_frozen_by_a_seat_that_never_answers, |backend| async move {
@@ -160,17 +156,9 @@ store_test!(abuse_2_an_auction_is_not_frozen_by_a_seat_that_never_answers, |back
 
 store_test!(abuse_5_wrong_guesses_never_lock_out_the_real_purchaser, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
-    let rates = json!({ "discount_rates": [{ "min_quantity": 2, "within_days": 60, "rate": "0.05" }] });
-    let (supplier, product) = app.product_with(rates).await;
-    app.shipping_base(supplier).await;
-    let tag = uuid::Uuid::new_v4().simple().to_string();
-    let body = json!({
-        "product_id": product,
-        "purchasers": [{ "name": "Ada", "email": format!("ada.{tag}@example.com"), "quantity": 1 }],
-        "completion_policy": "all_within_period",
-        "period_ends_at": crate::helpers::in_minutes(60 * 24),
-    });
-    let res = app.post("/v1/bulk-purchases", &shopper("leader"), &body).await;
+    let product = bulk_product(&app).await;
+    let email = format!("ada.{}@example.com", uuid::Uuid::new_v4().simple());
+    let res = app.post("/v1/bulk-purchases", &shopper("leader"), &declaration(&product, &[("Ada", &email)])).await;
     assert_eq!(res.status(), 201);
     let declared: Value = res.json().await.unwrap();
     let group = declared["id"].as_str().unwrap();
@@ -203,17 +191,10 @@ async fn buy(app: &TestApp, group: &str, who: String, with: Value) -> reqwest::R
 
 store_test!(abuse_10_a_second_purchaser_id_for_one_shopper_is_a_clear_409, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
-    let rates = json!({ "discount_rates": [{ "min_quantity": 2, "within_days": 60, "rate": "0.05" }] });
-    let (supplier, product) = app.product_with(rates).await;
-    app.shipping_base(supplier).await;
+    let product = bulk_product(&app).await;
     let tag = uuid::Uuid::new_v4().simple().to_string();
-    let named = |n: &str| json!({ "name": n, "email": format!("{n}.{tag}@example.com"), "quantity": 1 });
-    let body = json!({
-        "product_id": product,
-        "purchasers": [named("ada"), named("bob")],
-        "completion_policy": "all_within_period",
-        "period_ends_at": crate::helpers::in_minutes(60 * 24),
-    });
+    let (ada, bob) = (format!("ada.{tag}@example.com"), format!("bob.{tag}@example.com"));
+    let body = declaration(&product, &[("ada", &ada), ("bob", &bob)]);
     let declared: Value = app.post("/v1/bulk-purchases", &shopper("leader"), &body).await.json().await.unwrap();
     let group = declared["id"].as_str().unwrap();
     let id = |n: usize| json!({ "purchaser_id": declared["purchaser_ids"][n]["purchaser_id"] });
@@ -246,28 +227,19 @@ store_test!(abuse_11_only_the_acting_supplier_organizes_its_group, |backend| asy
 
 store_test!(abuse_8_a_declaration_names_each_address_once_and_names_as_names, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
-    let rates = json!({ "discount_rates": [{ "min_quantity": 2, "within_days": 60, "rate": "0.05" }] });
-    let (_, product) = app.product_with(rates).await;
-    let tag = uuid::Uuid::new_v4().simple().to_string();
-    let victim = format!("victim.{tag}@example.com");
-    let declaration = |purchasers: Value| {
-        json!({
-            "product_id": product,
-            "purchasers": purchasers,
-            "completion_policy": "all_within_period",
-            "period_ends_at": crate::helpers::in_minutes(60 * 24),
-        })
-    };
-    let one = |name: &str, email: &str| json!({ "name": name, "email": email, "quantity": 1 });
-    let cases = [
-        (json!([one("Ada", &victim), one("Bob", &victim.to_uppercase())]), "purchasers[1].email"),
-        (json!([one("Claim your prize at https://evil.example", &victim)]), "purchasers[0].name"),
-        (json!([one("visit evil.example now", &victim)]), "purchasers[0].name"),
-        (json!([one("<b>Support</b>", &victim)]), "purchasers[0].name"),
-        (json!([one(&"x".repeat(101), &victim)]), "purchasers[0].name"),
+    let product = bulk_product(&app).await;
+    let victim = format!("victim.{}@example.com", uuid::Uuid::new_v4().simple());
+    let shouting = victim.to_uppercase();
+    let long = "x".repeat(101);
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (&[("Ada", &victim), ("Bob", &shouting)], "purchasers[1].email"),
+        (&[("Claim your prize at https://evil.example", &victim)], "purchasers[0].name"),
+        (&[("visit evil.example now", &victim)], "purchasers[0].name"),
+        (&[("<b>Support</b>", &victim)], "purchasers[0].name"),
+        (&[(&long, &victim)], "purchasers[0].name"),
     ];
     for (purchasers, field) in cases {
-        let res = app.post("/v1/bulk-purchases", &shopper("leader"), &declaration(purchasers)).await;
+        let res = app.post("/v1/bulk-purchases", &shopper("leader"), &declaration(&product, purchasers)).await;
         assert_eq!(res.status(), 422);
         let problem: Value = res.json().await.unwrap();
         let fields: Vec<&str> =
@@ -276,7 +248,7 @@ store_test!(abuse_8_a_declaration_names_each_address_once_and_names_as_names, |b
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(app.mail.to(&victim).is_empty(), "nothing was mailed");
-    let ok = declaration(json!([one("J. R. R. Tolkien", &victim)]));
+    let ok = declaration(&product, &[("J. R. R. Tolkien", &victim)]);
     assert_eq!(app.post("/v1/bulk-purchases", &shopper("leader"), &ok).await.status(), 201);
 });
 
@@ -311,15 +283,9 @@ store_test!(abuse_14_an_auction_member_leaves_in_the_window_and_progress_shows_t
 // in clear; the replay now answers the same group without them.
 store_test!(abuse_14_a_replayed_declaration_shows_no_purchaser_id, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
-    let rates = json!({ "discount_rates": [{ "min_quantity": 2, "within_days": 60, "rate": "0.05" }] });
-    let (_, product) = app.product_with(rates).await;
+    let product = bulk_product(&app).await;
     let tag = uuid::Uuid::new_v4().simple().to_string();
-    let body = json!({
-        "product_id": product,
-        "purchasers": [{ "name": "Ada", "email": format!("ada.{tag}@example.com"), "quantity": 1 }],
-        "completion_policy": "all_within_period",
-        "period_ends_at": crate::helpers::in_minutes(60 * 24),
-    });
+    let body = declaration(&product, &[("Ada", &format!("ada.{tag}@example.com"))]);
     let declare = || {
         app.request(reqwest::Method::POST, "/v1/bulk-purchases", Some(&shopper("leader")))
             .header("idempotency-key", format!("declare-{tag}"))
@@ -336,3 +302,30 @@ store_test!(abuse_14_a_replayed_declaration_shows_no_purchaser_id, |backend| asy
     assert!(replay["purchaser_ids"][0].get("purchaser_id").is_none(), "{replay}");
     assert!(!replay.to_string().contains(id));
 });
+
+/// A product with a discount-rate table (and a shipping base for its supplier); its id.
+async fn bulk_product(app: &TestApp) -> String {
+    let rates = json!({ "discount_rates": [{ "min_quantity": 2, "within_days": 60, "rate": "0.05" }] });
+    let (supplier, product) = app.product_with(rates).await;
+    app.shipping_base(supplier).await;
+    product
+}
+
+/// A declaration of `purchasers` (name and email each) buying one unit each, all within a day.
+fn declaration(product: &str, purchasers: &[(&str, &str)]) -> Value {
+    let named: Vec<Value> =
+        purchasers.iter().map(|(name, email)| json!({ "name": name, "email": email, "quantity": 1 })).collect();
+    json!({
+        "product_id": product,
+        "purchasers": named,
+        "completion_policy": "all_within_period",
+        "period_ends_at": crate::helpers::in_minutes(60 * 24),
+    })
+}
+
+/// The honest member paid the list price, 100.00, captured.
+async fn honest_paid_list_price(app: &TestApp, group: &str) {
+    let honest = member(app, group, "honest").await;
+    let payment = app.payment_becomes(honest["payment_id"].as_str().unwrap(), "captured").await;
+    assert_eq!(payment["captured"]["amount"], "100.00");
+}
