@@ -118,12 +118,8 @@ store_test!(abuse_2_a_seat_that_never_answers_is_released_after_the_grace, |back
 
 store_test!(abuse_2_an_auction_is_not_frozen_by_a_seat_that_never_answers, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
-    let (_, product) = app.tiered_product().await;
-    let auction =
-        json!({ "ceiling": { "amount": "50.00", "currency": "EUR" }, "bids_close_at": crate::helpers::in_minutes(90) });
-    let body = json!({ "mode": "reverse_auction", "min_members": 1, "auction": auction });
-    let group = app.start_group(&shopper("organizer"), &product, body).await;
-    let group = group["id"].as_str().unwrap();
+    let group = auction_at_50(&app).await;
+    let group = group.as_str();
     let join = |method: Value| json!({ "quantity": 5, "payment_method": method, "ship_to": address() });
     let res = app.post(&format!("/v1/groups/{group}/members"), &shopper("honest"), &join(card())).await;
     assert_eq!(res.status(), 201);
@@ -256,12 +252,8 @@ store_test!(abuse_8_a_declaration_names_each_address_once_and_names_as_names, |b
 // of bulk purchases), and the auction's progress showed the list price above its ceiling.
 store_test!(abuse_14_an_auction_member_leaves_in_the_window_and_progress_shows_the_ceiling, |backend| async move {
     let Some(app) = spawn_app(backend).await else { return };
-    let (_, product) = app.tiered_product().await;
-    let auction =
-        json!({ "ceiling": { "amount": "50.00", "currency": "EUR" }, "bids_close_at": crate::helpers::in_minutes(90) });
-    let body = json!({ "mode": "reverse_auction", "min_members": 1, "auction": auction });
-    let group = app.start_group(&shopper("organizer"), &product, body).await;
-    let group = group["id"].as_str().unwrap();
+    let group = auction_at_50(&app).await;
+    let group = group.as_str();
     assert_eq!(app.join(group, &shopper("pledger"), 2).await.status(), 201);
     let held = app.member_becomes(group, "pledger", "held").await;
 
@@ -328,4 +320,14 @@ async fn honest_paid_list_price(app: &TestApp, group: &str) {
     let honest = member(app, group, "honest").await;
     let payment = app.payment_becomes(honest["payment_id"].as_str().unwrap(), "captured").await;
     assert_eq!(payment["captured"]["amount"], "100.00");
+}
+
+/// A reverse auction with a ceiling of 50.00 on a product listed at 100.00, joins closing in an
+/// hour and offers in 90 minutes; its id.
+async fn auction_at_50(app: &TestApp) -> String {
+    let (_, product) = app.tiered_product().await;
+    let auction =
+        json!({ "ceiling": { "amount": "50.00", "currency": "EUR" }, "bids_close_at": crate::helpers::in_minutes(90) });
+    let body = json!({ "mode": "reverse_auction", "min_members": 1, "auction": auction });
+    app.start_group(&shopper("organizer"), &product, body).await["id"].as_str().unwrap().to_owned()
 }
